@@ -1,0 +1,1 @@
+"""Application models built on kzoo (installed as `kzoo.applications`)."""

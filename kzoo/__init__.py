@@ -1,0 +1,27 @@
+"""kzoo: research losses, metrics and layers for Keras 3.
+
+Every component is written with `keras.ops` and runs unchanged on the
+TensorFlow, JAX and PyTorch backends. Importing kzoo registers all public
+objects with Keras, so `.keras` files that use them load without
+`custom_objects`.
+"""
+
+from kzoo import distances
+from kzoo import evaluation
+from kzoo import export
+from kzoo import layers
+from kzoo import losses
+from kzoo import miners
+from kzoo import ops
+from kzoo.version import __version__
+
+__all__ = [
+    "__version__",
+    "distances",
+    "evaluation",
+    "export",
+    "layers",
+    "losses",
+    "miners",
+    "ops",
+]

@@ -1,0 +1,107 @@
+"""NT-Xent / InfoNCE loss over all positive pairs of a batch."""
+
+from keras import ops
+
+from kzoo import ops as kops
+from kzoo.api_export import kzoo_export
+from kzoo.losses._validation import check_positive
+from kzoo.losses.base import PairWeightingLoss
+from kzoo.losses.base import fill_common_args
+from kzoo.losses.base import pair_average_per_anchor
+
+
+@kzoo_export("kzoo.losses.NTXentLoss")
+@fill_common_args
+class NTXentLoss(PairWeightingLoss):
+    """Normalized temperature-scaled cross-entropy (NT-Xent, InfoNCE).
+
+    Every positive pair `(i, p)` of the batch is a softmax classification of
+    `p` against the negatives of anchor `i`; the loss is the mean over all
+    positive pairs. For SimCLR, give the two augmented views of an image the
+    same label. Labels may repeat more than twice (several positives per
+    anchor), in which case each positive pair is its own term — the
+    pytorch-metric-learning convention; this is the base of kzoo's contrastive
+    family.
+
+    Formula (cosine similarity S, temperature τ, Pᵢ positives, Nᵢ negatives):
+
+    ```
+    ℓ_ip = −log( exp(S_ip/τ) / (exp(S_ip/τ) + Σ_{n∈Nᵢ} exp(S_in/τ)) )
+         = softplus( log Σ_{n∈Nᵢ} exp(S_in/τ) − S_ip/τ )
+    L = (1/|P|) Σ_{(i,p)∈P} ℓ_ip
+    ```
+
+    Per-anchor values are each anchor's share of that mean, scaled by the
+    batch size (so the default reduction gives `L`). An anchor without
+    negatives contributes 0; a batch without positive pairs gives 0. Equals
+    pytorch-metric-learning's `NTXentLoss(temperature)`, value and gradient
+    (which adds a `1e-38` inside its log; kzoo works in log space, so the two
+    differ only when a probability underflows float32).
+
+    Args:
+        temperature: τ (positive). Defaults to `0.07`.
+        distance: a `kzoo.distances.Distance`; a distance (not similarity) is
+            negated. Defaults to `kzoo.distances.CosineSimilarity()`.
+        miner: a `kzoo.miners.Miner`, or `None` for every pair. Defaults to
+            `None`.
+        {{common_args}}
+
+    Example:
+
+    ```python
+    # views: [2N, ...] two augmentations per image; ids: [2N] image ids
+    model.compile(optimizer="adam",
+                  loss=kzoo.losses.NTXentLoss(temperature=0.1))
+    model.fit(views, ids)
+    ```
+
+    References:
+        - [Chen et al., 2020](https://arxiv.org/abs/2002.05709), SimCLR.
+        - [Sohn, 2016](https://papers.nips.cc/paper/6200), N-pair loss.
+        - [van den Oord et al., 2018](https://arxiv.org/abs/1807.03748),
+          InfoNCE.
+    """
+
+    def __init__(
+        self,
+        temperature=0.07,
+        distance=None,
+        miner=None,
+        name="ntxent_loss",
+        reduction="sum_over_batch_size",
+        dtype=None,
+    ):
+        super().__init__(
+            distance=distance,
+            miner=miner,
+            name=name,
+            reduction=reduction,
+            dtype=dtype,
+        )
+        self.temperature = check_positive("temperature", temperature)
+
+    def pair_loss(self, mat, pos_weight, neg_weight):
+        logits = mat if self.distance.is_similarity else -mat
+        logits = logits / self.temperature
+        neg_lse = kops.masked_logsumexp(logits, neg_weight, keepdims=True)
+        has_neg = ops.any(ops.greater(neg_weight, 0), axis=1, keepdims=True)
+        pair_losses = ops.where(has_neg, ops.softplus(neg_lse - logits), 0.0)
+        return pair_average_per_anchor(pair_losses, pos_weight)
+
+    def get_config(self):
+        config = super().get_config()
+        config["temperature"] = self.temperature
+        return config
+
+
+@kzoo_export("kzoo.losses.ntxent")
+def ntxent(y_true, y_pred, temperature=0.07, distance=None, miner=None):
+    """Per-anchor NT-Xent loss; the functional form of `kzoo.losses.NTXentLoss`
+    (see it for the formula and arguments).
+
+    Returns:
+        Tensor `[B]` whose mean is the loss.
+    """
+    return NTXentLoss(temperature, distance, miner, reduction="none")(
+        y_true, y_pred
+    )

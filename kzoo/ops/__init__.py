@@ -1,0 +1,31 @@
+"""Backend-agnostic numerical building blocks, written with `keras.ops` only.
+
+Everything here works under `jax.jit`, `tf.function(jit_compile=True)` and
+`torch.compile`: shapes never depend on data, selections are dense masks.
+"""
+
+from kzoo.ops.masks import label_masks
+from kzoo.ops.masks import masked_max
+from kzoo.ops.masks import masked_min
+from kzoo.ops.norms import l2_normalize
+from kzoo.ops.norms import safe_norm
+from kzoo.ops.norms import safe_sqrt
+from kzoo.ops.pairwise import pairwise_cosine_similarity
+from kzoo.ops.pairwise import pairwise_distance
+from kzoo.ops.pairwise import pairwise_dot
+from kzoo.ops.pairwise import pairwise_squared_distance
+from kzoo.ops.reductions import masked_logsumexp
+
+__all__ = [
+    "l2_normalize",
+    "label_masks",
+    "masked_logsumexp",
+    "masked_max",
+    "masked_min",
+    "pairwise_cosine_similarity",
+    "pairwise_distance",
+    "pairwise_dot",
+    "pairwise_squared_distance",
+    "safe_norm",
+    "safe_sqrt",
+]
