@@ -5,6 +5,7 @@
 # unless pyproject.toml, setup.py or requirements/ changed.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -27,6 +28,9 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
+# pip prints this for every package missing from one of the local mirrors.
+PIP_NOISE := is ignored: it is neither a file nor a directory
+
 .PHONY: demo test install clean
 
 $(PY):
@@ -34,8 +38,9 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml setup.py requirements/constraints.txt requirements/nodeps.txt
 	$(PY) -m pip install -q -c requirements/constraints.txt \
-		-e ".[tensorflow,jax,torch,export,test]"
-	$(PY) -m pip install -q --no-deps -r requirements/nodeps.txt
+		-e ".[tensorflow,jax,torch,export,test]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	$(PY) -m pip install -q --no-deps -r requirements/nodeps.txt 2>&1 \
+		| { grep -v "$(PIP_NOISE)" || true; }
 	@touch $@
 
 install: $(STAMP)

@@ -101,18 +101,7 @@ def test_single_mined_triplet_is_not_zeroed():
     # PAPERS_METRIC.md §0.4 fixture: the semihard miner keeps one triplet.
     # pytorch-metric-learning's GenericPairLoss returns 0 when every index
     # tensor has at most one entry; kzoo computes that pair's loss instead.
-    x = np.array(
-        [
-            [1.0, 0.2, 0.0],
-            [0.9, 0.3, 0.1],
-            [0.1, 1.0, 0.2],
-            [0.0, 0.8, 0.4],
-            [0.2, 0.1, 1.0],
-            [0.5, 0.5, 0.5],
-        ],
-        "float32",
-    )
-    y = np.array([0, 0, 1, 1, 2, 2])
+    x, y = ref.X6, ref.Y6
     pml_miner = pml.miners.TripletMarginMiner(
         margin=0.2, type_of_triplets="semihard"
     )

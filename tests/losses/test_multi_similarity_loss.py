@@ -9,18 +9,7 @@ from tests.reference import metric_learning as ref
 from tests.reference import pml
 
 # The fixture of PAPERS_METRIC.md §0.4 / §1.
-X6 = np.array(
-    [
-        [1.0, 0.2, 0.0],
-        [0.9, 0.3, 0.1],
-        [0.1, 1.0, 0.2],
-        [0.0, 0.8, 0.4],
-        [0.2, 0.1, 1.0],
-        [0.5, 0.5, 0.5],
-    ],
-    dtype="float32",
-)
-Y6 = np.array([0, 0, 1, 1, 2, 2])
+X6, Y6 = ref.X6, ref.Y6
 
 
 def _batch(seed, singleton=False):

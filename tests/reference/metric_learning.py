@@ -6,6 +6,20 @@ import math
 
 import numpy as np
 
+# The shared fixture of PAPERS_METRIC.md §0.4 (6 embeddings, 3 classes).
+X6 = np.array(
+    [
+        [1.0, 0.2, 0.0],
+        [0.9, 0.3, 0.1],
+        [0.1, 1.0, 0.2],
+        [0.0, 0.8, 0.4],
+        [0.2, 0.1, 1.0],
+        [0.5, 0.5, 0.5],
+    ],
+    dtype="float32",
+)
+Y6 = np.array([0, 0, 1, 1, 2, 2])
+
 
 def _normalize(x):
     x = np.asarray(x, dtype=np.float64)
