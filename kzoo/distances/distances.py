@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kzoo import ops as kops
+from kzoo._validation import check_bool
 from kzoo.api_export import kzoo_export
 
 
@@ -22,12 +23,9 @@ class Distance:
     is_similarity = False
 
     def __init__(self, normalize_embeddings=True):
-        if not isinstance(normalize_embeddings, bool):
-            raise ValueError(
-                "`normalize_embeddings` must be a bool. Received: "
-                f"normalize_embeddings={normalize_embeddings!r}"
-            )
-        self.normalize_embeddings = normalize_embeddings
+        self.normalize_embeddings = check_bool(
+            "normalize_embeddings", normalize_embeddings
+        )
 
     def __call__(self, a, b=None):
         """The `[N, M]` matrix between the rows of `a` and `b` (or `a`)."""

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kzoo._validation import check_integer
+from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
 
 
@@ -44,21 +46,8 @@ class L2Normalization(keras.layers.Layer):
 
     def __init__(self, axis=-1, epsilon=1e-12, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, int):
-            raise ValueError(
-                f"`axis` must be an integer. Received: axis={axis!r}"
-            )
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, (int, float))
-            or epsilon <= 0
-        ):
-            raise ValueError(
-                "`epsilon` must be a positive number. "
-                f"Received: epsilon={epsilon!r}"
-            )
-        self.axis = axis
-        self.epsilon = float(epsilon)
+        self.axis = check_integer("axis", axis)
+        self.epsilon = check_positive("epsilon", epsilon)
         self.supports_masking = True
 
     def call(self, inputs):

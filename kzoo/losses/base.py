@@ -203,6 +203,7 @@ class _KzooLoss(keras.losses.Loss):
 
 
 @kzoo_export("kzoo.losses.EmbeddingLoss")
+@fill_common_args
 class EmbeddingLoss(_KzooLoss):
     """Base class for losses on a batch of embeddings with integer labels.
 
@@ -228,10 +229,8 @@ class EmbeddingLoss(_KzooLoss):
         raise NotImplementedError
 
 
-fill_common_args(EmbeddingLoss)
-
-
 @kzoo_export("kzoo.losses.PairWeightingLoss")
+@fill_common_args
 class PairWeightingLoss(EmbeddingLoss):
     """Base class of the General Pair Weighting framework (Wang et al., 2019).
 
@@ -315,11 +314,8 @@ class PairWeightingLoss(EmbeddingLoss):
     def get_config(self):
         config = super().get_config()
         config["distance"] = keras.saving.serialize_keras_object(self.distance)
-        config["miner"] = (
-            None
-            if self.miner is None
-            else keras.saving.serialize_keras_object(self.miner)
-        )
+        if self.miner is not None:
+            config["miner"] = keras.saving.serialize_keras_object(self.miner)
         return config
 
     @classmethod
@@ -331,10 +327,8 @@ class PairWeightingLoss(EmbeddingLoss):
         return cls(**config)
 
 
-fill_common_args(PairWeightingLoss)
-
-
 @kzoo_export("kzoo.losses.ClassificationLoss")
+@fill_common_args
 class ClassificationLoss(_KzooLoss):
     """Base class for losses on class scores (logits).
 
@@ -380,6 +374,3 @@ class ClassificationLoss(_KzooLoss):
 
     def call(self, targets, logits):
         raise NotImplementedError
-
-
-fill_common_args(ClassificationLoss)

@@ -4,6 +4,7 @@ from keras import ops
 
 from kzoo import distances as kdistances
 from kzoo import ops as kops
+from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
 from kzoo.miners.base import Miner
 
@@ -45,16 +46,7 @@ class MultiSimilarityMiner(Miner):
     output = "pairs"
 
     def __init__(self, epsilon=0.1, distance=None):
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, (int, float))
-            or epsilon < 0
-        ):
-            raise ValueError(
-                "`epsilon` must be a non-negative number. "
-                f"Received: epsilon={epsilon!r}"
-            )
-        self.epsilon = float(epsilon)
+        self.epsilon = check_non_negative("epsilon", epsilon)
         super().__init__(distance=distance)
 
     def default_distance(self):

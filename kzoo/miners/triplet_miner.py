@@ -2,6 +2,7 @@
 
 from keras import ops
 
+from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
 from kzoo.miners.base import Miner
 
@@ -47,15 +48,11 @@ class TripletMiner(Miner):
     output = "triplets"
 
     def __init__(self, margin=0.2, type="all", distance=None):  # noqa: A002
-        if isinstance(margin, bool) or not isinstance(margin, (int, float)):
-            raise ValueError(
-                f"`margin` must be a number. Received: margin={margin!r}"
-            )
         if type not in _TYPES:
             raise ValueError(
                 f"`type` must be one of {_TYPES}. Received: type={type!r}"
             )
-        self.margin = float(margin)
+        self.margin = check_number("margin", margin)
         self.type = type
         super().__init__(distance=distance)
 

@@ -2,9 +2,9 @@
 
 from keras import ops
 
+from kzoo._validation import check_number
+from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses._validation import check_number
-from kzoo.losses._validation import check_positive
 from kzoo.losses.base import ClassificationLoss
 from kzoo.losses.base import fill_common_args
 

@@ -3,8 +3,8 @@
 from keras import ops
 
 from kzoo import ops as kops
+from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses._validation import check_positive
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.base import pair_average_per_anchor

@@ -3,11 +3,11 @@
 from keras import ops
 
 from kzoo import ops as kops
+from kzoo._validation import check_bool
+from kzoo._validation import check_number
+from kzoo._validation import check_positive
+from kzoo._validation import is_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses._validation import check_bool
-from kzoo.losses._validation import check_number
-from kzoo.losses._validation import check_positive
-from kzoo.losses._validation import is_number
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.miners import MultiSimilarityMiner
@@ -29,9 +29,8 @@ def _validate(alpha, beta, base, epsilon, distance, official):
     check_bool("official", official)
     if official and not distance.is_similarity:
         raise ValueError(
-            "`official=True` reproduces the authors' cosine-similarity code "
-            "and "
-            f"needs a similarity. Received: distance={distance!r}"
+            "`official=True` reproduces the authors' cosine-similarity "
+            f"code and needs a similarity. Received: distance={distance!r}"
         )
 
 
@@ -170,7 +169,6 @@ class MultiSimilarityLoss(PairWeightingLoss):
 
     def get_config(self):
         config = super().get_config()
-        config.pop("miner")
         config.update(
             alpha=self.alpha,
             beta=self.beta,

@@ -3,9 +3,9 @@
 from keras import ops
 
 from kzoo import distances as kdistances
+from kzoo._validation import check_bool
+from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses._validation import check_bool
-from kzoo.losses._validation import check_number
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.base import pair_average_per_anchor

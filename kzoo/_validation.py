@@ -1,4 +1,9 @@
-"""Small argument checks shared by the losses (Keras-style messages)."""
+"""Argument checks shared by kzoo's constructors.
+
+Each raises `ValueError` in Keras phrasing, naming the argument and the value
+received (``"`margin` must be a number. Received: margin='a'"``), and returns
+the value (as a float for numbers).
+"""
 
 
 def is_number(value):
@@ -33,4 +38,12 @@ def check_non_negative(name, value):
 def check_bool(name, value):
     if not isinstance(value, bool):
         raise ValueError(f"`{name}` must be a bool. Received: {name}={value!r}")
+    return value
+
+
+def check_integer(name, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"`{name}` must be an integer. Received: {name}={value!r}"
+        )
     return value
