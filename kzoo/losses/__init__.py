@@ -7,6 +7,8 @@ from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import reduce_loss
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
+from kzoo.losses.contrastive.mann_whitney_loss import MannWhitneyLoss
+from kzoo.losses.contrastive.mann_whitney_loss import mann_whitney
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
@@ -22,12 +24,14 @@ __all__ = [
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
+    "MannWhitneyLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
     "PairWeightingLoss",
     "TripletMarginLoss",
     "ZLoss",
     "contrastive",
+    "mann_whitney",
     "multi_similarity",
     "ntxent",
     "reduce_loss",
