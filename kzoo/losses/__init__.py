@@ -13,6 +13,8 @@ from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
+from kzoo.losses.metric_learning.few_shot_losses import ICNNLoss
+from kzoo.losses.metric_learning.few_shot_losses import ProtoTripletLoss
 from kzoo.losses.metric_learning.multi_similarity_loss import (
     MultiSimilarityLoss,
 )
@@ -24,10 +26,12 @@ __all__ = [
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
+    "ICNNLoss",
     "MannWhitneyLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
     "PairWeightingLoss",
+    "ProtoTripletLoss",
     "TripletMarginLoss",
     "ZLoss",
     "contrastive",

@@ -87,6 +87,10 @@ def _model():
     )
 
 
+@pytest.mark.filterwarnings(
+    # Keras' dtype lattice is lru_cached; dynamo warns when tracing it.
+    "ignore:Dynamo detected a call to a `functools.lru_cache`"
+)
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
 def test_fit_keeps_unit_norm_weights(jit_compile, fit_data):
     x, y = fit_data

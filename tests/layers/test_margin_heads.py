@@ -354,10 +354,18 @@ def fit_data():
     return x.astype("float32"), y
 
 
+# Keras' dtype lattice is lru_cached; dynamo warns when it traces through it.
+DYNAMO_LRU = "ignore:Dynamo detected a call to a `functools.lru_cache`"
+
+
+@pytest.mark.filterwarnings(DYNAMO_LRU)
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
 def test_fit_smoke(jit_compile, fit_data):
+    # jit: one compiled model (UNPG with the ArcFace margin covers the ArcFace
+    # path too); torch's inductor compile is slow.
     x, y = fit_data
-    for cls, kwargs in HEADS[::2] if jit_compile else HEADS:
+    jit_heads = [(kzoo.layers.UNPGHead, dict(scale=16.0))]
+    for cls, kwargs in jit_heads if jit_compile else HEADS:
         head = cls(4, **kwargs)
         model = _model(head)
         model.compile(

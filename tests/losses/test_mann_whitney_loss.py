@@ -102,6 +102,10 @@ class _Scores(keras.layers.Layer):
         return keras.ops.matmul(x, keras.ops.transpose(k))
 
 
+@pytest.mark.filterwarnings(
+    # Keras' dtype lattice is lru_cached; dynamo warns when tracing it.
+    "ignore:Dynamo detected a call to a `functools.lru_cache`"
+)
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
 def test_fit_smoke_with_auc_metric(jit_compile):
     rng = np.random.default_rng(2)
