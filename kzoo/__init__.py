@@ -6,6 +6,7 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
+from kzoo import data
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
@@ -18,6 +19,7 @@ from kzoo.version import __version__
 
 __all__ = [
     "__version__",
+    "data",
     "distances",
     "evaluation",
     "export",

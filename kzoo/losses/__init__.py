@@ -13,6 +13,7 @@ from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
+from kzoo.losses.metric_learning.facial_symmetry_loss import FacialSymmetryLoss
 from kzoo.losses.metric_learning.few_shot_losses import ICNNLoss
 from kzoo.losses.metric_learning.few_shot_losses import ProtoTripletLoss
 from kzoo.losses.metric_learning.multi_similarity_loss import (
@@ -26,6 +27,7 @@ __all__ = [
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
+    "FacialSymmetryLoss",
     "ICNNLoss",
     "MannWhitneyLoss",
     "MultiSimilarityLoss",
