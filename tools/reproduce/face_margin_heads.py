@@ -23,11 +23,15 @@ import numpy as np  # noqa: E402
 import kzoo  # noqa: E402
 
 SIZE = 32
-TRAIN_IDS, TRAIN_IMGS = 64, 12
-TEST_IDS, TEST_IMGS = 24, 6
-EPOCHS = 6
+TRAIN_IDS, TRAIN_IMGS = 48, 10
+TEST_IDS, TEST_IMGS = 20, 6
+EPOCHS = 8
 M, BATCH = 4, 48
 SCALE = 16.0  # few classes, small embeddings: s = 64 is far too sharp here
+# Margins reduced from the papers' 0.5 / 0.35: a CNN trained from scratch for
+# 80 steps barely leaves chance with the full margins (first run: ArcFace
+# m = 0.5 gave verification accuracy 0.55).
+ARC_M, COS_M = 0.3, 0.2
 
 
 def embedder(dim=64):
@@ -50,14 +54,14 @@ def build(margin, aux):
     if aux == "unpg":
         head = kzoo.layers.UNPGHead(
             TRAIN_IDS,
-            margin=0.5 if margin == "arcface" else 0.35,
+            margin=ARC_M if margin == "arcface" else COS_M,
             margin_type=margin,
             **margin_kw,
         )
     elif margin == "arcface":
-        head = kzoo.layers.ArcFaceHead(TRAIN_IDS, margin=0.5, **margin_kw)
+        head = kzoo.layers.ArcFaceHead(TRAIN_IDS, margin=ARC_M, **margin_kw)
     else:
-        head = kzoo.layers.CosFaceHead(TRAIN_IDS, margin=0.35, **margin_kw)
+        head = kzoo.layers.CosFaceHead(TRAIN_IDS, margin=COS_M, **margin_kw)
     e = emb_net(full)
     outputs = {"head": keras.layers.Identity(name="head")(head(e, labels))}
     inputs = {"full": full, "labels": labels}
@@ -74,7 +78,7 @@ def build(margin, aux):
         losses["sym"] = kzoo.losses.FacialSymmetryLoss()
     model = keras.Model(inputs, outputs)
     model.compile(
-        optimizer=keras.optimizers.Adam(2e-3), loss=losses, jit_compile=True
+        optimizer=keras.optimizers.Adam(5e-3), loss=losses, jit_compile=True
     )
     return model, emb_net
 
@@ -176,8 +180,10 @@ def write(rows):
         f"held-out identities × {TEST_IMGS} images (all positive pairs and "
         "as many random negative pairs; accuracy at the threshold chosen on "
         "the other of 2 folds; ROC AUC). Small CNN (3 conv blocks, 64-D), "
-        f"Adam 2e-3, {EPOCHS} epochs, MPerClassSampler m = {M}, batch "
-        f"{BATCH}, s = {SCALE:g}, ArcFace m = 0.5, CosFace m = 0.35, UNPG "
+        f"Adam 5e-3, {EPOCHS} epochs, MPerClassSampler m = {M}, batch "
+        f"{BATCH}, s = {SCALE:g}, ArcFace m = {ARC_M}, CosFace m = {COS_M} "
+        "(reduced from 0.5 / 0.35, with which the plain ArcFace baseline "
+        "stayed near chance in this budget), UNPG "
         "whisker 1.5, SymFace cosine term weight 1. One seed.",
         "",
         "| head | auxiliary | final train loss | verification acc. | "
@@ -190,20 +196,32 @@ def write(rows):
             f"{sec:.0f} |"
         )
     base = {m: acc for m, a, _, acc, _, _ in rows if a == "none"}
-    gains = [
-        f"{a} {acc - base[m]:+.3f} ({m})"
-        for m, a, _, acc, _, _ in rows
-        if a != "none"
-    ]
+    n_pairs = 2 * TEST_IDS * TEST_IMGS * (TEST_IMGS - 1) // 2
+    noise = 2 * np.sqrt(0.25 / n_pairs)  # ~2 standard errors of an accuracy
+    notes, wins = [], 0
+    for m, a, _, acc, _, _ in rows:
+        if a == "none":
+            continue
+        diff = acc - base[m]
+        wins += diff > noise
+        notes.append(
+            f"{m} + {a}: {diff:+.3f}"
+            + (" (beyond ±%.3f)" % noise if abs(diff) > noise else "")
+        )
+    verdict = (
+        "partly reproduced at this scale"
+        if wins
+        else "not reproduced at this scale"
+    )
     lines += [
         "",
-        "Verdict: not reproduced at this scale — one seed, six short runs on "
-        "synthetic 32-px faces; differences to the plain head ("
-        + ", ".join(gains)
-        + ") are within what seed noise can produce here, so they neither "
-        "confirm nor refute the papers' LFW/IJB gains. The runs show the "
-        "components train end to end (UNPG's appended negatives, SymFace's "
-        "half-face branch) on all configurations.",
+        f"Verdict: {verdict} — verification accuracy against the plain head: "
+        + "; ".join(notes)
+        + f" (one seed, {n_pairs} test pairs, so differences below about "
+        f"±{noise:.3f} are noise). The papers report gains on LFW/IJB with "
+        "ResNet backbones and millions of images; this run only shows that "
+        "the components train end to end (UNPG's appended negatives, "
+        "SymFace's half-face branch).",
         "",
     ]
     out = os.path.join(

@@ -90,10 +90,10 @@ def model():
     x = keras.Input((64,))
     h = keras.layers.Dense(128, activation="relu")(x)
     e = keras.layers.UnitNormalization()(keras.layers.Dense(32)(h))
-    q, p = e[:B], e[B:]
     scores = keras.layers.Lambda(
-        lambda t: ops.matmul(t[0], ops.transpose(t[1]))
-    )([q, p])
+        lambda t: ops.matmul(t[:B], ops.transpose(t[B:])),
+        output_shape=(B + H * B,),
+    )(e)
     return keras.Model(x, scores), keras.Model(x, e)
 
 
