@@ -271,5 +271,7 @@ def test_bad_arguments():
         icnn(3, 1, 1, mode="all")
     with pytest.raises(ValueError, match="Received: k=0"):
         icnn(3, 1, 1, k=0)
+    with pytest.raises(ValueError, match="Received: way=2, shot=1"):
+        icnn(2, 1, 3, mode="query")
     with pytest.raises(ValueError, match="one episode"):
         P(3, 2, 2)(RY[:5], np.zeros((5, 4), "float32"))

@@ -122,6 +122,7 @@ def main():
     for name, loss in (
         ("InfoNCE (τ = 0.05)", InfoNCE()),
         ("MW (τ = 0.01)", kzoo.losses.MannWhitneyLoss(0.01)),
+        ("MW (τ = 0.05)", kzoo.losses.MannWhitneyLoss(0.05)),
     ):
         keras.utils.set_random_seed(0)
         start = time.time()
@@ -169,7 +170,8 @@ def write(rows):
         lines.append(
             f"| {name} | {g:.4f} | {b:.4f} | {pq:.4f} | {r1:.3f} | {sec:.0f} |"
         )
-    (_, g0, _, _, r0, _), (_, g1, _, _, r1_, _) = rows
+    (_, g0, _, _, r0, _), (_, g1, _, _, r1_, _) = rows[:2]
+    g2, r2 = rows[2][1], rows[2][4]
     verdict = (
         "reproduced at this scale: MW gives the higher global AUC "
         f"({g1:.4f} vs {g0:.4f})"
@@ -179,7 +181,9 @@ def write(rows):
     )
     lines += [
         "",
-        f"Verdict: {verdict}; Recall@1 {r1_:.3f} (MW) vs {r0:.3f} (InfoNCE). "
+        f"Verdict: {verdict}; Recall@1 {r1_:.3f} (MW) vs {r0:.3f} (InfoNCE); "
+        f"with τ = 0.05 (the InfoNCE temperature) MW reaches global AUC "
+        f"{g2:.4f}, Recall@1 {r2:.3f}. "
         "One seed on a toy task; the paper's claim is about global AUC on "
         "MS MARCO-scale retrieval.",
         "",

@@ -294,9 +294,9 @@ class ICNNLoss(_EpisodeLoss):
             )
         self.mode = mode
         self.k = _check_positive_int("k", k)
-        if mode == "support" and self.num_support < 3:
+        if mode in ("support", "query") and self.num_support < 3:
             raise ValueError(
-                "mode='support' needs at least 3 supports (way·shot). "
+                f"mode={mode!r} needs at least 3 supports (way·shot). "
                 f"Received: way={way!r}, shot={shot!r}"
             )
 
