@@ -126,6 +126,7 @@ class ALDRKL(keras.layers.Layer):
             initializer=keras.initializers.Constant(self.temperature),
             trainable=False,
             dtype="float32",
+            autocast=False,
             name="lambdas",
         )
 
