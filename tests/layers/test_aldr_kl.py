@@ -175,8 +175,8 @@ def test_keras_file_round_trip_and_mixed_precision(tmp_path):
     assert type(layer) is kzoo.layers.ALDRKL
     assert layer.get_config() == model.get_layer("aldr").get_config()
     np.testing.assert_allclose(
-        np.asarray(loaded([x, y, ids])),
-        np.asarray(model([x, y, ids])),
+        keras.ops.convert_to_numpy(loaded([x, y, ids])),
+        keras.ops.convert_to_numpy(model([x, y, ids])),
         rtol=1e-6,
     )
     keras.config.set_dtype_policy("mixed_bfloat16")
@@ -184,7 +184,7 @@ def test_keras_file_round_trip_and_mixed_precision(tmp_path):
         layer = kzoo.layers.ALDRKL(12)
         out = layer([keras.ops.cast(x[:, :3], "bfloat16"), y, ids])
         assert keras.backend.standardize_dtype(out.dtype) == "float32"
-        assert np.all(np.isfinite(np.asarray(out)))
+        assert np.all(np.isfinite(keras.ops.convert_to_numpy(out)))
     finally:
         keras.config.set_dtype_policy("float32")
 
