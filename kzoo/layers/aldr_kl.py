@@ -65,6 +65,11 @@ class ALDRKL(keras.layers.Layer):
     predictor = keras.Model(x_in, logits)        # shares the weights
     ```
 
+    On PyTorch with `jit_compile=True`, Keras 3.15.1 invalidates the
+    compiled train step after every call of a layer that uses `add_loss`, so
+    each step recompiles (measured: minutes for a two-step fit on a loaded
+    2-core CPU). Train with `jit_compile=False` on torch.
+
     Args:
         num_samples: size of the training set; ids must lie in
             `[0, num_samples)`.

@@ -28,6 +28,11 @@ class EnsLossHead(keras.layers.Layer):
     loss = mean_i g_i · (2y_i − 1) f_i,   g = calibrated sampled derivatives
     ```
 
+    On PyTorch with `jit_compile=True`, Keras 3.15.1 invalidates the
+    compiled train step after every call of a layer that uses `add_loss`, so
+    each step recompiles (measured: minutes for a two-step fit on a loaded
+    2-core CPU). Train with `jit_compile=False` on torch.
+
     Args:
         boxcox_lambda: λ of the inverse Box-Cox transform. Defaults to
             `0.0`.

@@ -153,9 +153,9 @@ def test_fit_updates_the_buffer_and_weights(jit_compile):
     model = _train_model(len(x))
     model.compile(optimizer=keras.optimizers.SGD(0.1), jit_compile=jit_compile)
     before = [np.array(w) for w in model.trainable_weights]
-    history = model.fit(
-        [x, y, ids], batch_size=6, epochs=2, verbose=0, shuffle=False
-    )
+    # One step: on torch, Keras 3.15.1 re-traces a compiled step that calls
+    # `add_loss` on every call (see the ALDRKL docstring), so keep it to one.
+    history = model.fit([x, y, ids], batch_size=12, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     lam = np.asarray(model.get_layer("aldr").lambdas)
     assert np.all(lam < 1.0) and np.all(lam >= 0.5)  # every id was visited
