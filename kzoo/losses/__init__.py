@@ -44,3 +44,26 @@ __all__ = [
     "triplet_margin",
     "z_loss",
 ]
+from kzoo.losses.classification.any_loss import AnyLoss  # noqa: E402
+from kzoo.losses.classification.any_loss import any_loss  # noqa: E402
+from kzoo.losses.classification.comp_sum_loss import CompSumLoss  # noqa: E402
+from kzoo.losses.classification.comp_sum_loss import comp_sum  # noqa: E402
+from kzoo.losses.classification.dpo_loss import DPOLoss  # noqa: E402
+from kzoo.losses.classification.dpo_loss import dpo  # noqa: E402
+from kzoo.losses.classification.ens_loss import EnsLoss  # noqa: E402
+from kzoo.losses.classification.ens_loss import ens_loss  # noqa: E402
+from kzoo.losses.classification.ldr_kl_loss import LDRKLLoss  # noqa: E402
+from kzoo.losses.classification.ldr_kl_loss import ldr_kl  # noqa: E402
+
+__all__ += [
+    "AnyLoss",
+    "CompSumLoss",
+    "DPOLoss",
+    "EnsLoss",
+    "LDRKLLoss",
+    "any_loss",
+    "comp_sum",
+    "dpo",
+    "ens_loss",
+    "ldr_kl",
+]
