@@ -6,22 +6,26 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
+from kzoo import data
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
 from kzoo import layers
 from kzoo import losses
 from kzoo import miners
+from kzoo import models
 from kzoo import ops
 from kzoo.version import __version__
 
 __all__ = [
     "__version__",
+    "data",
     "distances",
     "evaluation",
     "export",
     "layers",
     "losses",
     "miners",
+    "models",
     "ops",
 ]

@@ -34,3 +34,29 @@ __all__ = [
     "triplet_margin",
     "z_loss",
 ]
+
+from kzoo.losses.aggregate.bag_losses import BagLoss
+from kzoo.losses.aggregate.bag_losses import InstanceLoss
+from kzoo.losses.aggregate.bag_losses import InterpolatingBagLoss
+from kzoo.losses.distillation.binary_kl import BinaryKLLoss
+from kzoo.losses.distillation.binary_kl import BinaryKLNormLoss
+from kzoo.losses.distillation.binary_kl import binary_kl
+from kzoo.losses.distillation.binary_kl import binary_kl_norm
+from kzoo.losses.distillation.landmark_kd import AssistiveLoss
+from kzoo.losses.distillation.landmark_kd import KDLandmarkLoss
+from kzoo.losses.information.cauchy_schwarz import ConditionalCSDivergenceLoss
+from kzoo.losses.information.cauchy_schwarz import CSQMILoss
+
+__all__ += [
+    "AssistiveLoss",
+    "BagLoss",
+    "BinaryKLLoss",
+    "BinaryKLNormLoss",
+    "CSQMILoss",
+    "ConditionalCSDivergenceLoss",
+    "InstanceLoss",
+    "InterpolatingBagLoss",
+    "KDLandmarkLoss",
+    "binary_kl",
+    "binary_kl_norm",
+]
