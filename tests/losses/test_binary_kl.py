@@ -121,9 +121,7 @@ def test_matches_float64_reference(temperature):
         mean = cls(temperature=temperature)
         _, grad = value_and_grad(lambda z: mean(t.astype("float32"), z),
                                  s.astype("float32"))  # fmt: skip
-        expected = numerical_gradient(
-            lambda z: fn(t, z, temperature).mean(), s
-        )
+        expected = numerical_gradient(lambda z: fn(t, z, temperature).mean(), s)
         np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-6)
 
 
