@@ -19,7 +19,8 @@ class DualHeadStudent(keras.Model):
     one linear classifier. `call` returns the **main head only**: predict,
     `export` and TFLite conversion therefore drop the auxiliary head;
     `both_heads` returns `(main, aux)` for training (used by
-    `kzoo.models.Distiller`).
+    `kzoo.models.Distiller`), and `inference_model()` a functional
+    `backbone → main head` model to save or export for deployment.
 
     Formula (backbone features f):
 
@@ -52,7 +53,7 @@ class DualHeadStudent(keras.Model):
             from_logits=True))
     distiller.compile(optimizer="sgd", metrics=["accuracy"])
     distiller.fit(x, y)
-    student.export("student", format="tf_saved_model")   # main head only
+    kzoo.export.export_model(student.inference_model(), "student.tflite")
     ```
 
     References:
@@ -121,6 +122,30 @@ class DualHeadStudent(keras.Model):
             features, training=training
         )
 
+    def inference_model(self, input_shape=None):
+        """A functional model `backbone → main head`, without the auxiliary
+        head (it shares this model's layers and weights): what to save for
+        deployment or hand to `kzoo.export.export_model`.
+
+        Args:
+            input_shape: the input shape without the batch axis. Defaults
+                to `None`: taken from the backbone's `inputs`.
+
+        Returns:
+            A `keras.Model`.
+        """
+        if input_shape is None:
+            inputs = getattr(self.backbone, "inputs", None)
+            if not inputs:
+                raise ValueError(
+                    "The backbone has no `inputs`; pass `input_shape`. "
+                    f"Received: input_shape={input_shape!r}"
+                )
+            input_shape = tuple(inputs[0].shape[1:])
+        inputs = keras.Input(input_shape)
+        outputs = self.main_head(self.backbone(inputs))
+        return keras.Model(inputs, outputs, name=f"{self.name}_main")
+
     def get_config(self):
         return {
             "name": self.name,
@@ -166,8 +191,8 @@ class Distiller(keras.Model):
     the main output.
 
     **Only the student is kept**: `Distiller.save` and `Distiller.export`
-    save / export `self.student` (a `DualHeadStudent` exports its main head
-    only), and `predict` returns the student's main output. Losses for
+    save / export `self.student` (`export` of a `DualHeadStudent` uses its
+    `inference_model()`, the main head only), and `predict` returns the student's main output. Losses for
     teacher outputs precomputed offline (e.g. `kzoo.losses.KDLandmarkLoss`
     with two teachers) need no Distiller: stack them into `y_true`.
 
@@ -278,8 +303,12 @@ class Distiller(keras.Model):
         return self.student.save(filepath, *args, **kwargs)
 
     def export(self, filepath, *args, **kwargs):
-        """Exports the student only (see `keras.Model.export`)."""
-        return self.student.export(filepath, *args, **kwargs)
+        """Exports the student only, without an auxiliary head (see
+        `keras.Model.export`)."""
+        student = self.student
+        if self._dual:
+            student = student.inference_model()
+        return student.export(filepath, *args, **kwargs)
 
     def get_config(self):
         return {
