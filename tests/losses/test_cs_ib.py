@@ -204,7 +204,7 @@ def test_fit_smoke_and_keras_file(jit_compile, tmp_path):
         jit_compile=jit_compile,
     )
     targets = {"prediction": np.concatenate([y, x], 1), "latent": x}
-    history = model.fit(x, targets, batch_size=16, epochs=2, verbose=0)
+    history = model.fit(x, targets, batch_size=16, epochs=1, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     if not jit_compile:
         path = os.path.join(tmp_path, "csib.keras")
