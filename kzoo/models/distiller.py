@@ -193,8 +193,9 @@ class Distiller(keras.Model):
     **Only the student is kept**: `Distiller.save` and `Distiller.export`
     save / export `self.student` (`export` of a `DualHeadStudent` uses its
     `inference_model()`, the main head only), and `predict` returns the
-    student's main output. Losses for teacher outputs precomputed offline (e.g. `kzoo.losses.KDLandmarkLoss`
-    with two teachers) need no Distiller: stack them into `y_true`.
+    student's main output. Losses on teacher outputs precomputed offline
+    (e.g. `kzoo.losses.KDLandmarkLoss` with two teachers) need no Distiller:
+    stack them into `y_true`.
 
     Args:
         student: the `keras.Model` to train.
