@@ -9,9 +9,9 @@ a ridge regression on the ground truth, the **tolerant** teacher a ridge
 regression on soft landmarks (ground truth projected onto the training PCA
 shape model). The student, an MLP 48 → 8 → 24, is trained with the L2 loss
 on the ground truth or with `kzoo.losses.KDLandmarkLoss` (official
-defaults), with an L1 student as a control for the loss shape. Metric: NME (mean point error / inter-ocular distance, in %) on
-a test set against the ground truth; 5 seeds; Adam 1e-3, batch 32, 80
-epochs.
+defaults), with an L1 student as a control for the loss shape. Metric:
+NME (mean point error / inter-ocular distance, in %) on a test set
+against the ground truth; 5 seeds; Adam 1e-3, batch 32, 80 epochs.
 
     python tools/reproduce/landmark_kd.py
 """
