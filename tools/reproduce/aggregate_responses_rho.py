@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import markdown_table  # noqa: E402
-from _common import write_fragment  # noqa: E402
+from _robust_common import markdown_table  # noqa: E402
+from _robust_common import write_fragment  # noqa: E402
 
 import kzoo  # noqa: E402
 from kzoo.testing.gradients import value_and_grad  # noqa: E402

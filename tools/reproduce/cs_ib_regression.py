@@ -18,8 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import markdown_table  # noqa: E402
-from _common import write_fragment  # noqa: E402
+from _robust_common import markdown_table  # noqa: E402
+from _robust_common import write_fragment  # noqa: E402
 from sklearn.datasets import load_diabetes  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
