@@ -14,6 +14,7 @@ from kzoo import layers
 from kzoo import losses
 from kzoo import metrics
 from kzoo import miners
+from kzoo import models
 from kzoo import ops
 from kzoo.version import __version__
 
@@ -27,5 +28,6 @@ __all__ = [
     "losses",
     "metrics",
     "miners",
+    "models",
     "ops",
 ]

@@ -20,6 +20,8 @@ PUBLIC_MODULES = [
     "kzoo.layers",
     "kzoo.losses",
     "kzoo.miners",
+    "kzoo.models",
+    "kzoo.data",
     "kzoo.ops",
 ]
 
