@@ -11,8 +11,10 @@ from kzoo import evaluation
 from kzoo import export
 from kzoo import layers
 from kzoo import losses
+from kzoo import metrics
 from kzoo import miners
 from kzoo import ops
+from kzoo import topology
 from kzoo.version import __version__
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "export",
     "layers",
     "losses",
+    "metrics",
     "miners",
     "ops",
+    "topology",
 ]

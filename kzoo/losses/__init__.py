@@ -17,8 +17,11 @@ from kzoo.losses.metric_learning.multi_similarity_loss import (
 from kzoo.losses.metric_learning.multi_similarity_loss import multi_similarity
 from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
+from kzoo.losses.topology.betti_matching_loss import BettiMatchingLoss
+from kzoo.losses.topology.betti_matching_loss import betti_matching
 
 __all__ = [
+    "BettiMatchingLoss",
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
@@ -27,6 +30,7 @@ __all__ = [
     "PairWeightingLoss",
     "TripletMarginLoss",
     "ZLoss",
+    "betti_matching",
     "contrastive",
     "multi_similarity",
     "ntxent",
