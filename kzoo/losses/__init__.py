@@ -17,6 +17,8 @@ from kzoo.losses.metric_learning.multi_similarity_loss import (
 from kzoo.losses.metric_learning.multi_similarity_loss import multi_similarity
 from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
+from kzoo.losses.sets.order_search_loss import OrderSearchLoss
+from kzoo.losses.sets.order_search_loss import order_search
 from kzoo.losses.topology.betti_matching_loss import BettiMatchingLoss
 from kzoo.losses.topology.betti_matching_loss import betti_matching
 
@@ -27,6 +29,7 @@ __all__ = [
     "EmbeddingLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
+    "OrderSearchLoss",
     "PairWeightingLoss",
     "TripletMarginLoss",
     "ZLoss",
@@ -34,6 +37,7 @@ __all__ = [
     "contrastive",
     "multi_similarity",
     "ntxent",
+    "order_search",
     "reduce_loss",
     "triplet_margin",
     "z_loss",
