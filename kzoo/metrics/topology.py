@@ -8,7 +8,28 @@ from kzoo.api_export import kzoo_export
 from kzoo.losses.topology.betti_matching_loss import betti_matching_host
 from kzoo.losses.topology.betti_matching_loss import check_dims
 from kzoo.losses.topology.betti_matching_loss import standardize_maps
-from kzoo.topology._callback import eager_on_torch
+from kzoo.topology._callback import host_friendly
+
+
+def _metric_values(true, pred, dims, kind):
+    counts = betti_matching_host(true, pred, dims, "superlevel", False, kind)
+    counts = ops.cast(counts[-1], "float32")
+    if kind == "BettiMatchingError":
+        return ops.sum(counts[:, :, 1] + counts[:, :, 2], axis=1)
+    # Finite bars of each image: matched + its unmatched ones.
+    beta_p = counts[:, :, 0] + counts[:, :, 1]
+    beta_g = counts[:, :, 0] + counts[:, :, 2]
+    # The essential component: one more in dimension 0 where the foreground
+    # is not empty.
+    any_p = ops.cast(ops.max(pred, axis=(1, 2)) > 0, "float32")
+    any_g = ops.cast(ops.max(true, axis=(1, 2)) > 0, "float32")
+    essential = ops.stack([any_p - any_g, ops.zeros_like(any_p)], axis=1)
+    diff = ops.abs(beta_p - beta_g + essential)
+    mask = ops.convert_to_tensor([1.0 if d in dims else 0.0 for d in (0, 1)])
+    return ops.sum(diff * mask, axis=1)
+
+
+_metric_values = host_friendly(_metric_values, ("dims", "kind"))
 
 
 class _BinarizedTopologyMetric(keras.metrics.Mean):
@@ -21,19 +42,10 @@ class _BinarizedTopologyMetric(keras.metrics.Mean):
         y_true, y_pred = standardize_maps(y_true, y_pred)
         pred = ops.cast(y_pred > self.threshold, "float32")
         true = ops.cast(y_true > 0.5, "float32")
-        values = eager_on_torch(self._values)(true, pred)
+        values = _metric_values(
+            true, pred, dims=self.dims, kind=type(self).__name__
+        )
         return super().update_state(values, sample_weight=sample_weight)
-
-    def _values(self, true, pred):
-        counts = betti_matching_host(
-            true,
-            pred,
-            self.dims,
-            "superlevel",
-            False,
-            name=type(self).__name__,
-        )[-1]
-        return self.values_from_counts(ops.cast(counts, "float32"), true, pred)
 
     def get_config(self):
         config = super().get_config()
@@ -88,9 +100,6 @@ class BettiMatchingError(_BinarizedTopologyMetric):
     ):
         super().__init__(dims=dims, threshold=threshold, name=name, **kw)
 
-    def values_from_counts(self, counts, true, pred):
-        return ops.sum(counts[:, :, 1] + counts[:, :, 2], axis=(1,))
-
 
 @kzoo_export("kzoo.metrics.BettiNumberError")
 class BettiNumberError(_BinarizedTopologyMetric):
@@ -133,18 +142,3 @@ class BettiNumberError(_BinarizedTopologyMetric):
         self, dims=(0, 1), threshold=0.5, name="betti_number_error", **kw
     ):
         super().__init__(dims=dims, threshold=threshold, name=name, **kw)
-
-    def values_from_counts(self, counts, true, pred):
-        # Finite bars of each image: matched + its unmatched ones.
-        beta_p = counts[:, :, 0] + counts[:, :, 1]
-        beta_g = counts[:, :, 0] + counts[:, :, 2]
-        # The essential component: one more in dimension 0 where the
-        # foreground is not empty.
-        any_p = ops.cast(ops.max(pred, axis=(1, 2)) > 0, "float32")
-        any_g = ops.cast(ops.max(true, axis=(1, 2)) > 0, "float32")
-        essential = ops.stack([any_p - any_g, ops.zeros_like(any_p)], axis=1)
-        diff = ops.abs(beta_p - beta_g + essential)
-        mask = ops.convert_to_tensor(
-            [1.0 if d in self.dims else 0.0 for d in (0, 1)]
-        )
-        return ops.sum(diff * mask, axis=1)

@@ -92,3 +92,21 @@ def eager_on_torch(fn):
     import torch
 
     return torch.compiler.disable(fn)
+
+
+def host_friendly(fn, static_argnames=()):
+    """Wrap a function that makes a host callback, per backend.
+
+    JAX: `jax.jit` with the given static arguments, so that eager calls
+    compile the whole function once instead of dispatching (and compiling)
+    op by op; inside a traced train step it is simply inlined. torch: kept
+    out of `torch.compile` graphs (`eager_on_torch`). TensorFlow: unchanged.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn, static_argnames=static_argnames)
+    if backend == "torch":
+        return eager_on_torch(fn)
+    return fn

@@ -11,8 +11,8 @@ from kzoo.api_export import kzoo_export
 from kzoo.losses.base import _KzooLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.base import reduce_loss
-from kzoo.topology._callback import eager_on_torch
 from kzoo.topology._callback import host_callback
+from kzoo.topology._callback import host_friendly
 from kzoo.topology.cubical import batch_betti_matching
 from kzoo.topology.cubical import max_bars
 
@@ -89,6 +89,73 @@ def betti_matching_host(
         ],
         name=name,
     )
+
+
+def _betti_matching_values(
+    y_true,
+    y_pred,
+    dims,
+    filtration,
+    alpha,
+    dice_weight,
+    pad_border,
+    include_essential,
+):
+    b, h, w = ops.shape(y_pred)[0], y_pred.shape[1], y_pred.shape[2]
+    flat = ops.reshape(y_pred, (b, h * w))
+    total = ops.zeros_like(flat[:, 0])
+    if alpha > 0:
+        index, target_value, kind, target_term, _ = betti_matching_host(
+            y_true,
+            y_pred,
+            dims,
+            filtration,
+            pad_border,
+            name="BettiMatchingLoss",
+        )
+        k = index.shape[1]
+        safe = ops.maximum(index, 0)
+        values = ops.take_along_axis(
+            flat, ops.reshape(safe, (b, 2 * k)), axis=1
+        )
+        values = ops.reshape(values, (b, k, 2))
+        values = ops.where(index >= 0, values, ops.zeros_like(values))
+        matched = 2.0 * ops.sum(ops.square(values - target_value), -1)
+        unmatched = ops.square(values[..., 0] - values[..., 1])
+        per_bar = ops.where(
+            kind == 1,
+            matched,
+            ops.where(kind == 2, unmatched, ops.zeros_like(unmatched)),
+        )
+        bm = ops.sum(per_bar, axis=1) + target_term
+        if include_essential and 0 in dims:
+            gflat = ops.reshape(y_true, (b, h * w))
+            if filtration == "superlevel":
+                pe, ge = ops.max(flat, axis=1), ops.max(gflat, axis=1)
+            else:
+                pe, ge = ops.min(flat, axis=1), ops.min(gflat, axis=1)
+            bm = bm + 2.0 * ops.square(pe - ge)
+        total = total + alpha * bm
+    if dice_weight > 0:
+        gflat = ops.reshape(y_true, (b, h * w))
+        inter = ops.sum(flat * gflat, axis=1)
+        denom = ops.sum(flat, axis=1) + ops.sum(gflat, axis=1)
+        dice = 1.0 - (2.0 * inter + 1e-6) / (denom + 1e-6)
+        total = total + dice_weight * dice
+    return total
+
+
+_betti_matching_values = host_friendly(
+    _betti_matching_values,
+    static_argnames=(
+        "dims",
+        "filtration",
+        "alpha",
+        "dice_weight",
+        "pad_border",
+        "include_essential",
+    ),
+)
 
 
 @kzoo_export("kzoo.losses.BettiMatchingLoss")
@@ -207,53 +274,20 @@ class BettiMatchingLoss(_KzooLoss):
             y_true, y_pred = standardize_maps(y_true, y_pred)
             if self.from_logits:
                 y_pred = ops.sigmoid(y_pred)
-            losses = eager_on_torch(self.call)(y_true, y_pred)
+            losses = self.call(y_true, y_pred)
             return reduce_loss(losses, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):
-        b, h, w = ops.shape(y_pred)[0], y_pred.shape[1], y_pred.shape[2]
-        flat = ops.reshape(y_pred, (b, h * w))
-        total = ops.zeros_like(flat[:, 0])
-        if self.alpha > 0:
-            index, target_value, kind, target_term, _ = betti_matching_host(
-                y_true,
-                y_pred,
-                self.dims,
-                self.filtration,
-                self.pad_border,
-                name="BettiMatchingLoss",
-            )
-            k = index.shape[1]
-            safe = ops.maximum(index, 0)
-            values = ops.take_along_axis(
-                flat, ops.reshape(safe, (b, 2 * k)), axis=1
-            )
-            values = ops.reshape(values, (b, k, 2))
-            values = ops.where(index >= 0, values, ops.zeros_like(values))
-            matched = 2.0 * ops.sum(ops.square(values - target_value), -1)
-            unmatched = ops.square(values[..., 0] - values[..., 1])
-            per_bar = ops.where(
-                kind == 1,
-                matched,
-                ops.where(kind == 2, unmatched, ops.zeros_like(unmatched)),
-            )
-            bm = ops.sum(per_bar, axis=1) + target_term
-            if self.include_essential and 0 in self.dims:
-                if self.filtration == "superlevel":
-                    pe = ops.max(flat, axis=1)
-                    ge = ops.max(ops.reshape(y_true, (b, h * w)), axis=1)
-                else:
-                    pe = ops.min(flat, axis=1)
-                    ge = ops.min(ops.reshape(y_true, (b, h * w)), axis=1)
-                bm = bm + 2.0 * ops.square(pe - ge)
-            total = total + self.alpha * bm
-        if self.dice_weight > 0:
-            gflat = ops.reshape(y_true, (b, h * w))
-            inter = ops.sum(flat * gflat, axis=1)
-            denom = ops.sum(flat, axis=1) + ops.sum(gflat, axis=1)
-            dice = 1.0 - (2.0 * inter + 1e-6) / (denom + 1e-6)
-            total = total + self.dice_weight * dice
-        return total
+        return _betti_matching_values(
+            y_true,
+            y_pred,
+            dims=self.dims,
+            filtration=self.filtration,
+            alpha=self.alpha,
+            dice_weight=self.dice_weight,
+            pad_border=self.pad_border,
+            include_essential=self.include_essential,
+        )
 
     def get_config(self):
         config = super().get_config()
