@@ -69,7 +69,10 @@ def test_matches_torch_geometric_and_is_order_invariant():
     # Gradient parity: d sum(out * c) / dx.
     c = np.random.default_rng(1).normal(size=got.shape).astype(np.float32)
     _, grad = value_and_grad(
-        lambda t: keras.ops.sum(layer(t, mask=mask) * c), x
+        lambda t: keras.ops.sum(
+            layer(t, mask=mask) * keras.ops.convert_to_tensor(c)
+        ),
+        x,
     )
     xt = torch.from_numpy(x[mask]).requires_grad_(True)
     out = ref(xt, torch.from_numpy(np.nonzero(mask)[0]))
@@ -119,7 +122,7 @@ def test_finite_difference_gradient():
 def _model():
     inp = keras.Input((N, D))
     h = keras.layers.Dense(D)(inp)
-    q = kzoo.layers.Set2Set(2)(h)
+    q = kzoo.layers.Set2Set(1)(h)  # one step: torch.compile stays quick
     return keras.Model(inp, keras.layers.Dense(1)(q))
 
 

@@ -13,6 +13,7 @@ from kzoo.api_export import kzoo_export
 from kzoo.losses.base import _KzooLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.base import reduce_loss
+from kzoo.topology._callback import eager_on_torch
 
 
 def candidate_orders(length, max_exact_length, num_sampled_orders, seed):
@@ -35,6 +36,11 @@ def candidate_orders(length, max_exact_length, num_sampled_orders, seed):
             seen.add(order)
             orders.append(order)
     return np.asarray(orders, np.int32)
+
+
+# Host-side constant: kept out of torch.compile graphs, whose numpy tracing
+# would turn it into traced ops.
+_constant_orders = eager_on_torch(candidate_orders)
 
 
 @kzoo_export("kzoo.losses.OrderSearchLoss")
@@ -154,10 +160,10 @@ class OrderSearchLoss(_KzooLoss):
         idx = ops.cast(targets, "int32")[:, None, :]
         idx = ops.broadcast_to(idx, (ops.shape(targets)[0], t, t))
         nll = -ops.take_along_axis(logp, idx, axis=-1)
-        orders = candidate_orders(
+        orders = _constant_orders(
             t, self.max_exact_length, self.num_sampled_orders, self.seed
         )
-        onehot = np.eye(t, dtype="float32")[orders]  # [K, T, T]
+        onehot = ops.one_hot(ops.convert_to_tensor(orders), t)  # [K, T, T]
         per_order = ops.einsum("btj,ktj->bk", nll, onehot)
         return ops.min(per_order, axis=-1)
 
