@@ -32,6 +32,12 @@ Conventions (those of the authors' Betti-Matching-3D, which `topolosses` wraps):
 
 Critical cells are reported by the pixel that gives them their value (the
 pixel whose value the loss reads, and through which its gradient flows).
+
+Dependencies: NumPy only. gudhi (barcodes, `CubicalComplex(vertices=...)`)
+and topolosses (the compiled Betti-Matching-3D) serve as test references;
+neither gives image-persistence pairs through a stable Python API, and the
+union-find here takes about 10 ms for a 32 x 32 pair. Only 2D: in 3D,
+dimension 1 needs a matrix reduction that is not implemented.
 """
 
 import numpy as np
