@@ -16,6 +16,7 @@ from kzoo import metrics
 from kzoo import miners
 from kzoo import models
 from kzoo import ops
+from kzoo import topology
 from kzoo.version import __version__
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "miners",
     "models",
     "ops",
+    "topology",
 ]

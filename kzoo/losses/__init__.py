@@ -22,8 +22,13 @@ from kzoo.losses.metric_learning.multi_similarity_loss import (
 from kzoo.losses.metric_learning.multi_similarity_loss import multi_similarity
 from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
+from kzoo.losses.sets.order_search_loss import OrderSearchLoss
+from kzoo.losses.sets.order_search_loss import order_search
+from kzoo.losses.topology.betti_matching_loss import BettiMatchingLoss
+from kzoo.losses.topology.betti_matching_loss import betti_matching
 
 __all__ = [
+    "BettiMatchingLoss",
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
@@ -32,14 +37,17 @@ __all__ = [
     "MannWhitneyLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
+    "OrderSearchLoss",
     "PairWeightingLoss",
     "ProtoTripletLoss",
     "TripletMarginLoss",
     "ZLoss",
+    "betti_matching",
     "contrastive",
     "mann_whitney",
     "multi_similarity",
     "ntxent",
+    "order_search",
     "reduce_loss",
     "triplet_margin",
     "z_loss",
