@@ -13,6 +13,7 @@ from kzoo import layers
 from kzoo import losses
 from kzoo import miners
 from kzoo import ops
+from kzoo import training
 from kzoo.version import __version__
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "losses",
     "miners",
     "ops",
+    "training",
 ]

@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "kzoo.losses",
     "kzoo.miners",
     "kzoo.ops",
+    "kzoo.training",
 ]
 
 

@@ -9,6 +9,8 @@ from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
+from kzoo.losses.hyperbolic.hyp_oc import HypCrossEntropy
+from kzoo.losses.hyperbolic.hyp_oc import HypPairwiseConfusionLoss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.multi_similarity_loss import (
@@ -33,4 +35,6 @@ __all__ = [
     "reduce_loss",
     "triplet_margin",
     "z_loss",
+    "HypCrossEntropy",
+    "HypPairwiseConfusionLoss",
 ]
