@@ -5,6 +5,7 @@ gradients at the origin (Taylor branches behind a double `where`), and writes
 `artanh`/`asinh` through logarithms so that TFLite can convert it.
 """
 
+import keras
 from keras import ops
 
 from kzoo._validation import check_positive
@@ -26,7 +27,10 @@ def _dot(x, y):
 
 
 def _artanh(z):
-    z = ops.clip(z, -1.0 + _ARTANH_EPS, 1.0 - _ARTANH_EPS)
+    # keep 1 − eps representable below 1 in half precision
+    dtype = keras.backend.standardize_dtype(z.dtype)
+    eps = {"bfloat16": 2.0**-7, "float16": 2.0**-10}.get(dtype, _ARTANH_EPS)
+    z = ops.clip(z, -1.0 + eps, 1.0 - eps)
     return 0.5 * (ops.log1p(z) - ops.log1p(-z))
 
 
@@ -113,7 +117,8 @@ def logmap0(x, c=1.0):
 
     ```
     logmap0(x) = artanh(√c‖x‖) · x / (√c‖x‖)       (= x at x = 0)
-    artanh(z)  = ½·(log1p(z) − log1p(−z)),  z clipped to 1 − 1e-6
+    artanh(z)  = ½·(log1p(z) − log1p(−z)),  |z| clipped to 1 − 1e-6
+                 (1 − 2⁻⁷ in bfloat16, 1 − 2⁻¹⁰ in float16)
     ```
 
     Args:
