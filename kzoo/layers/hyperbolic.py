@@ -293,9 +293,13 @@ class PseudoNegativeSampler(keras.layers.Layer):
         if not training:
             return f
         batch_mean = ops.mean(ops.stop_gradient(f), axis=0)
-        mu = self.momentum * self.mean + (1.0 - self.momentum) * batch_mean
+        prev = ops.cast(self.mean, "float32")
+        mu = self.momentum * prev + (1.0 - self.momentum) * batch_mean
         noise = keras.random.normal(
-            ops.shape(f), stddev=self.stddev, seed=self.seed_generator
+            ops.shape(f),
+            stddev=self.stddev,
+            dtype="float32",
+            seed=self.seed_generator,
         )
         self.mean.assign(batch_mean if self.feed_back == "batch_mean" else mu)
         return ops.concatenate([f, mu[None, :] + noise], axis=0)
