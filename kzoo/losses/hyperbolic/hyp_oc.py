@@ -16,8 +16,12 @@ _BATCH_LEVEL = """This is a batch-level loss: it returns one scalar for the
     batch, so `reduction` and `sample_weight` do not apply."""
 
 
-def _one_class_rows(n_rows):
-    if n_rows is None or n_rows % 2:
+def _one_class_rows(n_rows, dynamic_rows=None):
+    """Half the row count; `dynamic_rows` (a tensor) when the static count
+    is unknown (TensorFlow graphs with a partial last batch)."""
+    if n_rows is None:
+        return dynamic_rows // 2
+    if n_rows % 2:
         raise ValueError(
             "With `one_class_batch=True` the batch must hold as many "
             "pseudo-negatives as real rows (an even, static row count). "
@@ -78,10 +82,9 @@ class HypCrossEntropy(_KzooLoss):
                 )
             n = logits.shape[0]
             if self.one_class_batch:
-                half = _one_class_rows(n)
-                labels = ops.concatenate(
-                    [ops.zeros((half,), "int32"), ops.ones((half,), "int32")]
-                )
+                rows = ops.shape(logits)[0]
+                half = _one_class_rows(n, rows)
+                labels = ops.cast(ops.arange(rows) >= half, "int32")
             else:
                 labels = standardize_labels(y_true, n)
             targets = ops.one_hot(labels, logits.shape[-1], dtype=self.dtype)
@@ -184,16 +187,17 @@ class HypPairwiseConfusionLoss(_KzooLoss):
                     f"Received: y_pred.shape={tuple(z.shape)}"
                 )
             n = z.shape[0]
+            rows = n if n is not None else ops.shape(z)[0]
             if self.one_class_batch:
-                n = _one_class_rows(n)
-                z = z[:n]
-            if n is None or n < 2:
+                rows = _one_class_rows(n, rows)
+                z = z[:rows]
+            if isinstance(rows, int) and rows < 2:
                 return ops.zeros((), self.dtype)
-            half = n // 2
+            half = rows // 2
             d = _hyp_pc_distance(
                 z[:half], z[half : 2 * half], self.c, self.distance
             )
-            return ops.sum(d) / n
+            return ops.divide_no_nan(ops.sum(d), ops.cast(rows, self.dtype))
 
     def get_config(self):
         config = super().get_config()
