@@ -113,6 +113,10 @@ class GradientStepModel(keras.Model):
     / `self.non_trainable_variables`; `self.stateless_call` runs the model on
     any such values, and `kzoo.training.base.grad` differentiates.
 
+    On torch, `jit_compile=True` is accepted but the step runs eagerly
+    (`torch.compiler.disable`): `torch.compile` breaks the graph at each
+    `torch.autograd.grad` and recompiles for every inner step.
+
     The base loss is a constructor argument (`loss=`), not a `compile`
     argument: `compile(optimizer=..., metrics=...)` only.
 
@@ -197,8 +201,15 @@ class GradientStepModel(keras.Model):
 
     # ----------------------------------------------------------- train steps
     def train_step(self, *args):
-        if keras.backend.backend() == "jax":
+        backend = keras.backend.backend()
+        if backend == "jax":
             return self._jax_train_step(*args)
+        if backend == "torch" and self.jit_compile:
+            # torch.compile breaks the graph at every torch.autograd.grad and
+            # recompiles per input-gradient step; the step runs eagerly.
+            import torch
+
+            return torch.compiler.disable(self._stateful_train_step)(*args)
         return self._stateful_train_step(*args)
 
     def _unpack(self, data):
