@@ -82,9 +82,18 @@ class HypCrossEntropy(_KzooLoss):
                 )
             n = logits.shape[0]
             if self.one_class_batch:
-                rows = ops.shape(logits)[0]
-                half = _one_class_rows(n, rows)
-                labels = ops.cast(ops.arange(rows) >= half, "int32")
+                if n is None:  # TF graph with an unknown batch size
+                    rows = ops.shape(logits)[0]
+                    half = _one_class_rows(n, rows)
+                    labels = ops.cast(ops.arange(rows) >= half, "int32")
+                else:
+                    half = _one_class_rows(n)
+                    labels = ops.concatenate(
+                        [
+                            ops.zeros((half,), "int32"),
+                            ops.ones((half,), "int32"),
+                        ]
+                    )
             else:
                 labels = standardize_labels(y_true, n)
             targets = ops.one_hot(labels, logits.shape[-1], dtype=self.dtype)
