@@ -23,6 +23,7 @@ PUBLIC_MODULES = [
     "kzoo.models",
     "kzoo.data",
     "kzoo.ops",
+    "kzoo.training",
 ]
 
 

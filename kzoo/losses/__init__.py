@@ -11,6 +11,8 @@ from kzoo.losses.contrastive.mann_whitney_loss import MannWhitneyLoss
 from kzoo.losses.contrastive.mann_whitney_loss import mann_whitney
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
+from kzoo.losses.hyperbolic.hyp_oc import HypCrossEntropy
+from kzoo.losses.hyperbolic.hyp_oc import HypPairwiseConfusionLoss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.facial_symmetry_loss import FacialSymmetryLoss
@@ -51,6 +53,8 @@ __all__ = [
     "reduce_loss",
     "triplet_margin",
     "z_loss",
+    "HypCrossEntropy",
+    "HypPairwiseConfusionLoss",
 ]
 from kzoo.losses.classification.any_loss import AnyLoss  # noqa: E402
 from kzoo.losses.classification.any_loss import any_loss  # noqa: E402

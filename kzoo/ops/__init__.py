@@ -4,6 +4,12 @@ Everything here works under `jax.jit`, `tf.function(jit_compile=True)` and
 `torch.compile`: shapes never depend on data, selections are dense masks.
 """
 
+from kzoo.ops.hyperbolic import clip_feature_norm
+from kzoo.ops.hyperbolic import expmap0
+from kzoo.ops.hyperbolic import logmap0
+from kzoo.ops.hyperbolic import mobius_add
+from kzoo.ops.hyperbolic import poincare_distance
+from kzoo.ops.hyperbolic import project_to_ball
 from kzoo.ops.masks import label_masks
 from kzoo.ops.masks import masked_max
 from kzoo.ops.masks import masked_min
@@ -28,4 +34,10 @@ __all__ = [
     "pairwise_squared_distance",
     "safe_norm",
     "safe_sqrt",
+    "clip_feature_norm",
+    "expmap0",
+    "logmap0",
+    "mobius_add",
+    "poincare_distance",
+    "project_to_ball",
 ]
