@@ -17,6 +17,7 @@ from kzoo import miners
 from kzoo import models
 from kzoo import ops
 from kzoo import topology
+from kzoo import training
 from kzoo.version import __version__
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "models",
     "ops",
     "topology",
+    "training",
 ]

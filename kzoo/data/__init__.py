@@ -1,5 +1,7 @@
 """Data utilities: samplers for metric learning and synthetic data sets."""
 
+from kzoo.data.aggregate import laplace_bag_means
+from kzoo.data.aggregate import random_bags
 from kzoo.data.half_faces import half_face_pairs
 from kzoo.data.samplers import EpisodeSampler
 from kzoo.data.samplers import MPerClassSampler
@@ -9,5 +11,7 @@ __all__ = [
     "EpisodeSampler",
     "MPerClassSampler",
     "half_face_pairs",
+    "laplace_bag_means",
     "make_face_identities",
+    "random_bags",
 ]

@@ -1,18 +1,39 @@
 """Losses. Each class has a snake_case functional twin returning per-sample
 values."""
 
+from kzoo.losses.aggregate.bag_losses import BagLoss
+from kzoo.losses.aggregate.bag_losses import InstanceLoss
+from kzoo.losses.aggregate.bag_losses import InterpolatingBagLoss
 from kzoo.losses.base import ClassificationLoss
 from kzoo.losses.base import EmbeddingLoss
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import reduce_loss
+from kzoo.losses.classification.any_loss import AnyLoss
+from kzoo.losses.classification.any_loss import any_loss
+from kzoo.losses.classification.comp_sum_loss import CompSumLoss
+from kzoo.losses.classification.comp_sum_loss import comp_sum
+from kzoo.losses.classification.dpo_loss import DPOLoss
+from kzoo.losses.classification.dpo_loss import dpo
+from kzoo.losses.classification.ens_loss import EnsLoss
+from kzoo.losses.classification.ens_loss import ens_loss
+from kzoo.losses.classification.ldr_kl_loss import LDRKLLoss
+from kzoo.losses.classification.ldr_kl_loss import ldr_kl
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
 from kzoo.losses.contrastive.mann_whitney_loss import MannWhitneyLoss
 from kzoo.losses.contrastive.mann_whitney_loss import mann_whitney
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
+from kzoo.losses.distillation.binary_kl import BinaryKLLoss
+from kzoo.losses.distillation.binary_kl import BinaryKLNormLoss
+from kzoo.losses.distillation.binary_kl import binary_kl
+from kzoo.losses.distillation.binary_kl import binary_kl_norm
+from kzoo.losses.distillation.landmark_kd import AssistiveLoss
+from kzoo.losses.distillation.landmark_kd import KDLandmarkLoss
 from kzoo.losses.hyperbolic.hyp_oc import HypCrossEntropy
 from kzoo.losses.hyperbolic.hyp_oc import HypPairwiseConfusionLoss
+from kzoo.losses.information.cauchy_schwarz import ConditionalCSDivergenceLoss
+from kzoo.losses.information.cauchy_schwarz import CSQMILoss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.facial_symmetry_loss import FacialSymmetryLoss
@@ -30,12 +51,28 @@ from kzoo.losses.topology.betti_matching_loss import BettiMatchingLoss
 from kzoo.losses.topology.betti_matching_loss import betti_matching
 
 __all__ = [
+    "AnyLoss",
+    "AssistiveLoss",
+    "BagLoss",
     "BettiMatchingLoss",
+    "BinaryKLLoss",
+    "BinaryKLNormLoss",
+    "CSQMILoss",
     "ClassificationLoss",
+    "CompSumLoss",
+    "ConditionalCSDivergenceLoss",
     "ContrastiveLoss",
+    "DPOLoss",
     "EmbeddingLoss",
+    "EnsLoss",
     "FacialSymmetryLoss",
+    "HypCrossEntropy",
+    "HypPairwiseConfusionLoss",
     "ICNNLoss",
+    "InstanceLoss",
+    "InterpolatingBagLoss",
+    "KDLandmarkLoss",
+    "LDRKLLoss",
     "MannWhitneyLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
@@ -44,8 +81,15 @@ __all__ = [
     "ProtoTripletLoss",
     "TripletMarginLoss",
     "ZLoss",
+    "any_loss",
     "betti_matching",
+    "binary_kl",
+    "binary_kl_norm",
+    "comp_sum",
     "contrastive",
+    "dpo",
+    "ens_loss",
+    "ldr_kl",
     "mann_whitney",
     "multi_similarity",
     "ntxent",
@@ -53,29 +97,4 @@ __all__ = [
     "reduce_loss",
     "triplet_margin",
     "z_loss",
-    "HypCrossEntropy",
-    "HypPairwiseConfusionLoss",
-]
-from kzoo.losses.classification.any_loss import AnyLoss  # noqa: E402
-from kzoo.losses.classification.any_loss import any_loss  # noqa: E402
-from kzoo.losses.classification.comp_sum_loss import CompSumLoss  # noqa: E402
-from kzoo.losses.classification.comp_sum_loss import comp_sum  # noqa: E402
-from kzoo.losses.classification.dpo_loss import DPOLoss  # noqa: E402
-from kzoo.losses.classification.dpo_loss import dpo  # noqa: E402
-from kzoo.losses.classification.ens_loss import EnsLoss  # noqa: E402
-from kzoo.losses.classification.ens_loss import ens_loss  # noqa: E402
-from kzoo.losses.classification.ldr_kl_loss import LDRKLLoss  # noqa: E402
-from kzoo.losses.classification.ldr_kl_loss import ldr_kl  # noqa: E402
-
-__all__ += [
-    "AnyLoss",
-    "CompSumLoss",
-    "DPOLoss",
-    "EnsLoss",
-    "LDRKLLoss",
-    "any_loss",
-    "comp_sum",
-    "dpo",
-    "ens_loss",
-    "ldr_kl",
 ]

@@ -23,21 +23,21 @@ from kzoo.ops.pairwise import pairwise_squared_distance
 from kzoo.ops.reductions import masked_logsumexp
 
 __all__ = [
+    "clip_feature_norm",
+    "expmap0",
     "l2_normalize",
     "label_masks",
+    "logmap0",
     "masked_logsumexp",
     "masked_max",
     "masked_min",
+    "mobius_add",
     "pairwise_cosine_similarity",
     "pairwise_distance",
     "pairwise_dot",
     "pairwise_squared_distance",
-    "safe_norm",
-    "safe_sqrt",
-    "clip_feature_norm",
-    "expmap0",
-    "logmap0",
-    "mobius_add",
     "poincare_distance",
     "project_to_ball",
+    "safe_norm",
+    "safe_sqrt",
 ]
