@@ -14,15 +14,17 @@ import inspect
 import sys
 
 PUBLIC_MODULES = [
+    "kzoo.data",
     "kzoo.distances",
     "kzoo.evaluation",
     "kzoo.export",
     "kzoo.layers",
     "kzoo.losses",
+    "kzoo.metrics",
     "kzoo.miners",
     "kzoo.models",
-    "kzoo.data",
     "kzoo.ops",
+    "kzoo.topology",
     "kzoo.training",
 ]
 
