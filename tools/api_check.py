@@ -24,7 +24,6 @@ PUBLIC_MODULES = [
     "kzoo.miners",
     "kzoo.models",
     "kzoo.ops",
-    "kzoo.topology",
     "kzoo.training",
 ]
 
