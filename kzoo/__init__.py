@@ -11,6 +11,7 @@ from kzoo import evaluation
 from kzoo import export
 from kzoo import layers
 from kzoo import losses
+from kzoo import metrics
 from kzoo import miners
 from kzoo import ops
 from kzoo.version import __version__
@@ -22,6 +23,7 @@ __all__ = [
     "export",
     "layers",
     "losses",
+    "metrics",
     "miners",
     "ops",
 ]

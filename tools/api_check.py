@@ -19,6 +19,7 @@ PUBLIC_MODULES = [
     "kzoo.export",
     "kzoo.layers",
     "kzoo.losses",
+    "kzoo.metrics",
     "kzoo.miners",
     "kzoo.ops",
 ]

@@ -7,6 +7,10 @@ from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import reduce_loss
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
+from kzoo.losses.contrastive.groco_loss import GroCoLoss
+from kzoo.losses.contrastive.groco_loss import groco
+from kzoo.losses.contrastive.hard_contrastive_loss import HardContrastiveLoss
+from kzoo.losses.contrastive.hard_contrastive_loss import hard_contrastive
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
@@ -19,6 +23,10 @@ from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
 
 __all__ = [
+    "GroCoLoss",
+    "HardContrastiveLoss",
+    "groco",
+    "hard_contrastive",
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",

@@ -15,8 +15,10 @@ from kzoo.ops.pairwise import pairwise_distance
 from kzoo.ops.pairwise import pairwise_dot
 from kzoo.ops.pairwise import pairwise_squared_distance
 from kzoo.ops.reductions import masked_logsumexp
+from kzoo.ops.sorting import diffsort
 
 __all__ = [
+    "diffsort",
     "l2_normalize",
     "label_masks",
     "masked_logsumexp",
