@@ -1,5 +1,9 @@
 """Layers: components with weights or deployment-relevant graph structure."""
 
+from kzoo.layers.isogclr import ISogCLR
 from kzoo.layers.l2_normalization import L2Normalization
 
-__all__ = ["L2Normalization"]
+__all__ = [
+    "ISogCLR",
+    "L2Normalization",
+]
