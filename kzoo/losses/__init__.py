@@ -11,6 +11,12 @@ from kzoo.losses.contrastive.groco_loss import GroCoLoss
 from kzoo.losses.contrastive.groco_loss import groco
 from kzoo.losses.contrastive.hard_contrastive_loss import HardContrastiveLoss
 from kzoo.losses.contrastive.hard_contrastive_loss import hard_contrastive
+from kzoo.losses.contrastive.multi_positive_infonce_loss import (
+    MultiPositiveInfoNCELoss,
+)
+from kzoo.losses.contrastive.multi_positive_infonce_loss import (
+    multi_positive_info_nce,
+)
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
@@ -23,6 +29,8 @@ from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
 
 __all__ = [
+    "MultiPositiveInfoNCELoss",
+    "multi_positive_info_nce",
     "GroCoLoss",
     "HardContrastiveLoss",
     "groco",
