@@ -1,7 +1,10 @@
 """Differentiable sorting networks (Petersen et al., ICML 2021 / ICLR 2022)."""
 
+import functools
 import math
 
+import keras
+import numpy as np
 from keras import ops
 
 from kzoo.api_export import kzoo_export
@@ -179,6 +182,31 @@ def diffsort(
             "`x` must have a static last dimension. "
             f"Received: x.shape={tuple(x.shape)}"
         )
+    sorting_network(network, 2)  # validates `network`
+    if keras.backend.backend() == "jax":
+        # The unrolled network is many small ops: compiled as one unit it
+        # avoids op-by-op dispatch in eager JAX (nesting inside jit is fine).
+        return _jax_sort(network, steepness, distribution, art_lambda)(x)
+    return _sort(x, network, steepness, distribution, art_lambda)
+
+
+@functools.lru_cache(maxsize=64)
+def _jax_sort(network, steepness, distribution, art_lambda):
+    import jax
+
+    return jax.jit(
+        functools.partial(
+            _sort,
+            network=network,
+            steepness=steepness,
+            distribution=distribution,
+            art_lambda=art_lambda,
+        )
+    )
+
+
+def _sort(x, network, steepness, distribution, art_lambda):
+    n = x.shape[-1]
     layers = sorting_network(network, n)
     # Q[..., c, w]: weight of input c on wire w (diffsort's convention).
     q = ops.broadcast_to(
@@ -195,6 +223,10 @@ def diffsort(
         inverse = [0] * n
         for pos, wire in enumerate(dest):
             inverse[wire] = pos
+        # NumPy indices: Python lists make torch.compile trace Keras' dtype
+        # promotion cache.
+        ia, ib = np.array(ia, "int32"), np.array(ib, "int32")
+        rest, inverse = np.array(rest, "int32"), np.array(inverse, "int32")
         a = ops.take(x, ia, axis=-1)
         b = ops.take(x, ib, axis=-1)
         alpha = _swap_probability(a, b, steepness, distribution, art_lambda)
@@ -205,7 +237,7 @@ def diffsort(
         qb = ops.take(q, ib, axis=-1)
         al = ops.expand_dims(alpha, -2)
         q_parts = [al * qa + (1.0 - al) * qb, (1.0 - al) * qa + al * qb]
-        if rest:
+        if rest.size:
             parts.append(ops.take(x, rest, axis=-1))
             q_parts.append(ops.take(q, rest, axis=-1))
         x = ops.take(ops.concatenate(parts, axis=-1), inverse, axis=-1)

@@ -49,7 +49,9 @@ def groco_sort_loss(
     p_top = ops.clip(ops.sum(perm[..., k:, :], axis=-2), 0.0, 1.0)
     p_bottom = ops.clip(ops.sum(perm[..., :k, :], axis=-2), 0.0, 1.0)
     n = candidates.shape[-1]
-    target = ops.cast(ops.arange(n) >= k, candidates.dtype)
+    target = ops.convert_to_tensor(
+        [0.0] * k + [1.0] * (n - k), dtype=candidates.dtype
+    )
     top = ops.mean(_bce(p_top, target), axis=-1)
     bottom = ops.mean(_bce(p_bottom, 1.0 - target), axis=-1)
     return 0.5 * (top + bottom)
