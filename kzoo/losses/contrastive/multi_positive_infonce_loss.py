@@ -44,8 +44,8 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
     ```
     pos_ij = [y2_i = y1_j],   neg_ij = ¬([y1_i = y1_j] ∨ pos_ij)
     l_ij = log( exp(ℓ_ij) + Σ_{k: neg_ik} exp(ℓ_ik) ) − ℓ_ij
-    "per_anchor" (FastSSL code):  L = mean_i Σ_j pos_ij l_ij / (Σ_j pos_ij + 1e-6)
-    "global" (paper-era code):    L = Σ_ij pos_ij l_ij / Σ_ij pos_ij
+    "per_anchor" (FastSSL):  L = mean_i Σ_j pos_ij l_ij / (Σ_j pos_ij + 1e-6)
+    "global" (paper-era):    L = Σ_ij pos_ij l_ij / Σ_ij pos_ij
     ```
 
     The per-pair term and the masked log-sum-exp are `NTXentLoss`'s; only
