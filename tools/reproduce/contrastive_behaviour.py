@@ -100,11 +100,11 @@ def main():
         "`KERAS_BACKEND="
         + keras.backend.backend()
         + " python tools/reproduce/contrastive_behaviour.py` "
-        f"(backend {keras.backend.backend()}, {elapsed:.0f} s on a shared 2-core CPU; "
+        f"(backend {keras.backend.backend()}, {elapsed:.0f} s on a shared 2-core CPU; "  # noqa: E501
         f"sklearn digits, MLP 64-256-32, {EPOCHS} epochs, batch {BATCH}, "
         "shift/dropout/noise views; metrics on the 540 held-out digits)",
         "",
-        "| loss | τ | −L_unif ↑ | tolerance, same-class mean | tolerance, all-pairs mean | kNN acc | linear probe |",
+        "| loss | τ | −L_unif ↑ | tolerance, same-class mean | tolerance, all-pairs mean | kNN acc | linear probe |",  # noqa: E501
         "|---|---|---|---|---|---|---|",
     ]
     for name, t, r in rows:

@@ -73,7 +73,7 @@ def main():
     start = time.time()
     data = D.digits()
     rows = []
-    seeds = [0]
+    seeds = [0, 1]
     configs = [
         (
             "SimCLR / NTXentLoss(τ=0.1)",
@@ -100,24 +100,23 @@ def main():
         )
         print(rows[-1], flush=True)
     elapsed = time.time() - start
-    raw_knn, raw_probe, _ = D.evaluate(
-        keras.Sequential([keras.Input((64,)), keras.layers.Identity()]),
-        *[data[i] for i in (0, 2, 1, 3)],
-    )
+    identity = keras.Sequential([keras.Input((64,)), keras.layers.Identity()])
+    x_tr, x_te, y_tr, y_te = data
+    raw_knn, raw_probe, _ = D.evaluate(identity, x_tr, y_tr, x_te, y_te)
     lines = [
         "### SimCLR vs iSogCLR vs GroCo (digits)",
         "",
-        f"`KERAS_BACKEND={keras.backend.backend()} python tools/reproduce/ssl_digits.py` "
-        f"(backend {keras.backend.backend()}, {elapsed:.0f} s on a shared 2-core CPU; sklearn digits "
-        f"1257 train / 540 test, MLP 64-256-32, {EPOCHS} epochs, batch {BATCH}, Adam 1e-3, "
-        f"seeds {seeds}; kNN k=5 cosine and logistic-regression probe on frozen embeddings)",
+        f"`KERAS_BACKEND={keras.backend.backend()} python tools/reproduce/ssl_digits.py` "  # noqa: E501
+        f"(backend {keras.backend.backend()}, {elapsed:.0f} s on a shared 2-core CPU; sklearn digits "  # noqa: E501
+        f"1257 train / 540 test, MLP 64-256-32, {EPOCHS} epochs, batch {BATCH}, Adam 1e-3, "  # noqa: E501
+        f"seeds {seeds}; kNN k=5 cosine and logistic-regression probe on frozen embeddings)",  # noqa: E501
         "",
         "| method | kNN acc | linear probe acc | s / run |",
         "|---|---|---|---|",
     ]
     for name, mean, std, sec in rows:
         lines.append(
-            f"| {name} | {mean[0]:.3f} ± {std[0]:.3f} | {mean[1]:.3f} ± {std[1]:.3f} | {sec:.0f} |"
+            f"| {name} | {mean[0]:.3f} ± {std[0]:.3f} | {mean[1]:.3f} ± {std[1]:.3f} | {sec:.0f} |"  # noqa: E501
         )
     lines.append(
         f"| raw pixels (no training) | {raw_knn:.3f} | {raw_probe:.3f} | – |"
@@ -125,15 +124,22 @@ def main():
     for name, (lo, mean, hi) in extra.items():
         lines += [
             "",
-            f"iSogCLR learned temperatures: min {lo:.3f}, mean {mean:.3f}, max {hi:.3f}.",
+            f"iSogCLR learned temperatures: min {lo:.3f}, mean {mean:.3f}, max {hi:.3f}.",  # noqa: E501
         ]
     best = max(rows, key=lambda r: r[1][0])
+    summary = "; ".join(
+        f"{name.split(' /')[0]} kNN {m[0]:.3f} / probe {m[1]:.3f}"
+        for name, m, _, _ in rows
+    )
     lines += [
         "",
-        "Verdict — not reproduced at this scale: the papers' gains (iSogCLR over SogCLR/SimCLR, "
-        "GroCo over SimCLR) are on ImageNet-scale data with ResNets; on 8×8 digits with a 2-layer "
-        f"MLP all methods are close, best kNN here: {best[0]}. The table checks that each "
-        "component trains end to end, not the papers' claims.",
+        "Verdict — not reproduced at this scale: the papers' gains (iSogCLR "
+        "over SimCLR, GroCo over SimCLR) are on ImageNet-scale data with "
+        "ResNets. Here (" + summary + f"), best kNN: {best[0]}, and no "
+        f"method beats raw pixels (kNN {raw_knn:.3f}, probe "
+        f"{raw_probe:.3f}) after {EPOCHS} epochs of an MLP on 8×8 digits. "
+        "The table shows that each component trains end to end; it does "
+        "not test the papers' claims.",
         "",
     ]
     out = os.path.join(ROOT, "docs", "results", "ssl_digits.md")
