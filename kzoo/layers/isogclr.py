@@ -178,6 +178,7 @@ class ISogCLR(keras.layers.Layer):
             initializer=initializer,
             dtype="float32",
             trainable=False,
+            autocast=False,  # float32 state, also under mixed precision
         )
 
     def adjust_gamma(self, epoch):
