@@ -6,6 +6,7 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
+from kzoo import callbacks
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
@@ -17,6 +18,7 @@ from kzoo.version import __version__
 
 __all__ = [
     "__version__",
+    "callbacks",
     "distances",
     "evaluation",
     "export",

@@ -34,3 +34,38 @@ __all__ = [
     "triplet_margin",
     "z_loss",
 ]
+from kzoo.losses.contrastive.amcl_loss import AMCLLoss  # noqa: E402
+from kzoo.losses.contrastive.amcl_loss import amcl  # noqa: E402
+from kzoo.losses.contrastive.graph_matching_loss import (  # noqa: E402
+    GraphMatchingLoss,
+)
+from kzoo.losses.contrastive.graph_matching_loss import (  # noqa: E402
+    graph_matching,
+)
+from kzoo.losses.contrastive.meow_losses import ProtoNCE  # noqa: E402
+from kzoo.losses.contrastive.meow_losses import WeightedInfoNCE  # noqa: E402
+from kzoo.losses.contrastive.meow_losses import proto_nce  # noqa: E402
+from kzoo.losses.contrastive.meow_losses import (  # noqa: E402
+    weighted_info_nce,
+)
+from kzoo.losses.contrastive.pairing_net_loss import (  # noqa: E402
+    PairingNetLoss,
+)
+from kzoo.losses.contrastive.pairing_net_loss import pairing_net  # noqa: E402
+from kzoo.losses.contrastive.pamc_loss import PamCLoss  # noqa: E402
+from kzoo.losses.contrastive.pamc_loss import pamc  # noqa: E402
+
+__all__ += [
+    "AMCLLoss",
+    "GraphMatchingLoss",
+    "PairingNetLoss",
+    "PamCLoss",
+    "ProtoNCE",
+    "WeightedInfoNCE",
+    "amcl",
+    "graph_matching",
+    "pairing_net",
+    "pamc",
+    "proto_nce",
+    "weighted_info_nce",
+]
