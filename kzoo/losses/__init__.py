@@ -7,8 +7,20 @@ from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import reduce_loss
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
+from kzoo.losses.contrastive.amcl_loss import AMCLLoss
+from kzoo.losses.contrastive.amcl_loss import amcl
+from kzoo.losses.contrastive.graph_matching_loss import GraphMatchingLoss
+from kzoo.losses.contrastive.graph_matching_loss import graph_matching
+from kzoo.losses.contrastive.meow_losses import ProtoNCE
+from kzoo.losses.contrastive.meow_losses import WeightedInfoNCE
+from kzoo.losses.contrastive.meow_losses import proto_nce
+from kzoo.losses.contrastive.meow_losses import weighted_info_nce
 from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
 from kzoo.losses.contrastive.ntxent_loss import ntxent
+from kzoo.losses.contrastive.pairing_net_loss import PairingNetLoss
+from kzoo.losses.contrastive.pairing_net_loss import pairing_net
+from kzoo.losses.contrastive.pamc_loss import PamCLoss
+from kzoo.losses.contrastive.pamc_loss import pamc
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.multi_similarity_loss import (
@@ -19,53 +31,30 @@ from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
 
 __all__ = [
+    "AMCLLoss",
     "ClassificationLoss",
     "ContrastiveLoss",
     "EmbeddingLoss",
+    "GraphMatchingLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
     "PairWeightingLoss",
-    "TripletMarginLoss",
-    "ZLoss",
-    "contrastive",
-    "multi_similarity",
-    "ntxent",
-    "reduce_loss",
-    "triplet_margin",
-    "z_loss",
-]
-from kzoo.losses.contrastive.amcl_loss import AMCLLoss  # noqa: E402
-from kzoo.losses.contrastive.amcl_loss import amcl  # noqa: E402
-from kzoo.losses.contrastive.graph_matching_loss import (  # noqa: E402
-    GraphMatchingLoss,
-)
-from kzoo.losses.contrastive.graph_matching_loss import (  # noqa: E402
-    graph_matching,
-)
-from kzoo.losses.contrastive.meow_losses import ProtoNCE  # noqa: E402
-from kzoo.losses.contrastive.meow_losses import WeightedInfoNCE  # noqa: E402
-from kzoo.losses.contrastive.meow_losses import proto_nce  # noqa: E402
-from kzoo.losses.contrastive.meow_losses import (  # noqa: E402
-    weighted_info_nce,
-)
-from kzoo.losses.contrastive.pairing_net_loss import (  # noqa: E402
-    PairingNetLoss,
-)
-from kzoo.losses.contrastive.pairing_net_loss import pairing_net  # noqa: E402
-from kzoo.losses.contrastive.pamc_loss import PamCLoss  # noqa: E402
-from kzoo.losses.contrastive.pamc_loss import pamc  # noqa: E402
-
-__all__ += [
-    "AMCLLoss",
-    "GraphMatchingLoss",
     "PairingNetLoss",
     "PamCLoss",
     "ProtoNCE",
+    "TripletMarginLoss",
     "WeightedInfoNCE",
+    "ZLoss",
     "amcl",
+    "contrastive",
     "graph_matching",
+    "multi_similarity",
+    "ntxent",
     "pairing_net",
     "pamc",
     "proto_nce",
+    "reduce_loss",
+    "triplet_margin",
     "weighted_info_nce",
+    "z_loss",
 ]

@@ -106,6 +106,7 @@ def _cos_zero_diag(x):
 def pamc(z, q, adj, tau_mult):
     """Official-convention PamC (τ multiplies); returns the scalar loss."""
     z = np.asarray(z, np.float64)
+    adj = np.asarray(adj, np.float64)
     cos = _cos_zero_diag(z)
     n = len(z)
     pos = [

@@ -61,7 +61,8 @@ def integer_ids(y_true, batch_size, columns, arg_name="y_true"):
     if len(ids.shape) == 1 and columns == 1:
         ids = ops.reshape(ids, (-1, 1))
     if len(ids.shape) != 2 or (
-        columns is not None and ids.shape[1] is not None
+        columns is not None
+        and ids.shape[1] is not None
         and ids.shape[1] != columns
     ):
         raise ValueError(

@@ -42,8 +42,8 @@ class AMCLLoss(_KzooLoss):
     `kzoo.losses.NTXentLoss(temperature=τ)`.
 
     **Reconstruction.** The released code
-    (`src/amcl_components/adaptive_temperature.py`) does not run (its parameters are wrapped in a
-    module list), uses positives only and, through a broadcasting slip, the
+    (`src/amcl_components/adaptive_temperature.py`) does not run (its
+    parameters are wrapped in a module list), uses positives only and, through a broadcasting slip, the
     batch size where the paper's MLE argument puts the dimension. kzoo
     follows the paper's description: temperatures on positive *and* negative
     pairs, the Gaussian regularizer with the projection dimension `d`. Set
@@ -90,8 +90,10 @@ class AMCLLoss(_KzooLoss):
         with keras.name_scope(self.name):
             pairs = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
             b = pairs.shape[0]
-            if len(pairs.shape) != 4 or pairs.shape[-1] != 2 or (
-                b is not None and pairs.shape[2] not in (None, b)
+            if (
+                len(pairs.shape) != 4
+                or pairs.shape[-1] != 2
+                or (b is not None and pairs.shape[2] not in (None, b))
             ):
                 raise ValueError(
                     "`y_pred` must be (similarity, temperature) pairs of "
@@ -116,9 +118,7 @@ class AMCLLoss(_KzooLoss):
         )
         heads = ops.shape(sim)[0]
         b = ops.shape(labels)[0]
-        per_anchor = ops.reshape(
-            ops.transpose(pair_losses, (1, 0, 2)), (b, -1)
-        )
+        per_anchor = ops.reshape(ops.transpose(pair_losses, (1, 0, 2)), (b, -1))
         weights = ops.tile(pos, (1, heads))
         contrast = pair_average_per_anchor(per_anchor, weights)
         if not self.beta:

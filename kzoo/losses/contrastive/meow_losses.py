@@ -95,9 +95,7 @@ class WeightedInfoNCE(TemperatureLoss):
             reduction=reduction,
             dtype=dtype,
         )
-        self.include_positive = check_bool(
-            "include_positive", include_positive
-        )
+        self.include_positive = check_bool("include_positive", include_positive)
 
     def call(self, y_true, y_pred):
         anchor, other = split_views(y_pred, self.dtype)
@@ -197,8 +195,10 @@ class ProtoNCE(ClassificationLoss):
         if (
             not isinstance(ks, (list, tuple))
             or not ks
-            or any(isinstance(k, bool) or not isinstance(k, int) or k < 1
-                   for k in ks)
+            or any(
+                isinstance(k, bool) or not isinstance(k, int) or k < 1
+                for k in ks
+            )
         ):
             raise ValueError(
                 "`num_clusters` must be a positive integer or a non-empty "
@@ -217,9 +217,7 @@ class ProtoNCE(ClassificationLoss):
                 f"{total}) for num_clusters={self.num_clusters}. "
                 f"Received: y_pred.shape={tuple(logits.shape)}"
             )
-        ids = integer_ids(
-            y_true, logits.shape[0], len(self.num_clusters)
-        )
+        ids = integer_ids(y_true, logits.shape[0], len(self.num_clusters))
         n = ops.cast(ops.shape(logits)[0], logits.dtype)
         losses, start = 0.0, 0
         for m, k in enumerate(self.num_clusters):

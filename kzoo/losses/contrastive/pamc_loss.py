@@ -140,9 +140,7 @@ class PamCLoss(TemperatureLoss):
         meta_logits = similarity_logits(
             self.distance, meta, meta, self.temperature
         ) * (1.0 - ops.eye(k, dtype=z.dtype))
-        neg = _log_eps_sum(
-            kops.masked_logsumexp(meta_logits, pair_used), used
-        )
+        neg = _log_eps_sum(kops.masked_logsumexp(meta_logits, pair_used), used)
         used_f = ops.cast(used, z.dtype)
         neg_term = ops.sum(neg * used_f) / ops.maximum(ops.sum(used_f), 1.0)
         return neg_term - pos
@@ -161,6 +159,4 @@ def pamc(y_true, y_pred, num_clusters, temperature=1.0):
     Returns:
         Tensor `[N]` whose mean is the loss.
     """
-    return PamCLoss(num_clusters, temperature, reduction="none")(
-        y_true, y_pred
-    )
+    return PamCLoss(num_clusters, temperature, reduction="none")(y_true, y_pred)
