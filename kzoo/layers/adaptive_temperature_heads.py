@@ -95,7 +95,11 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
 
         def weight(name, shape, init="glorot_uniform"):
             return self.add_weight(
-                name=name, shape=shape, initializer=init, dtype="float32"
+                name=name,
+                shape=shape,
+                initializer=init,
+                dtype="float32",
+                autocast=False,
             )
 
         self.w1 = weight("w1", (h, f, self.hidden_dim))

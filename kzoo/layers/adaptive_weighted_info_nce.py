@@ -72,19 +72,30 @@ class AdaptiveWeightedInfoNCE(keras.layers.Layer):
     def build(self, input_shape):
         d = input_shape[0][-1]
         self.kernel = self.add_weight(
-            name="kernel", shape=(d, self.hidden_units), dtype="float32"
+            name="kernel",
+            shape=(d, self.hidden_units),
+            dtype="float32",
+            autocast=False,
         )
         self.bias = self.add_weight(
             name="bias",
             shape=(self.hidden_units,),
             initializer="zeros",
             dtype="float32",
+            autocast=False,
         )
         self.score = self.add_weight(
-            name="score", shape=(self.hidden_units, 1), dtype="float32"
+            name="score",
+            shape=(self.hidden_units, 1),
+            dtype="float32",
+            autocast=False,
         )
         self.score_bias = self.add_weight(
-            name="score_bias", shape=(1,), initializer="zeros", dtype="float32"
+            name="score_bias",
+            shape=(1,),
+            initializer="zeros",
+            dtype="float32",
+            autocast=False,
         )
 
     def pair_weights(self, anchor, other):

@@ -143,6 +143,7 @@ class DBPMReweight(keras.layers.Layer):
                 initializer="zeros",
                 dtype="float32",
                 trainable=False,
+                autocast=False,
             )
 
         self.loss_sum = state("loss_sum", (n,))

@@ -87,6 +87,7 @@ def test_amcl_reductions_degenerate_and_config():
     loss = kzoo.losses.AMCLLoss(reduction="none")
     per = np.asarray(loss(y, pairs))
     assert per.shape == (6,)
+    np.testing.assert_allclose(np.asarray(kzoo.losses.amcl(y, pairs)), per)
     w = np.linspace(0, 2, 6).astype("float32")
     np.testing.assert_allclose(
         float(kzoo.losses.AMCLLoss(reduction="sum")(y, pairs, w)),
@@ -264,6 +265,8 @@ def test_dbpm_thresholds_match_reference(history):
     w[2] = 1.0
     np.testing.assert_allclose(out, (w * losses).sum(), rtol=1e-4)
     np.testing.assert_allclose(grad, w, rtol=1e-4, atol=1e-6)
+    # Calls with training=False leave the history alone.
+    np.testing.assert_allclose(layer.loss_count.numpy(), np.full(n, epochs))
 
 
 class _PerSampleInfoNCE(keras.layers.Layer):
@@ -395,3 +398,20 @@ def test_adaptive_weighted_info_nce_fit_smoke(jit_compile):
     assert np.all(np.isfinite(hist.history["loss"]))
     after = model.get_weights()
     assert any(not np.allclose(p, q) for p, q in zip(before, after))
+
+
+def test_adaptive_weighted_info_nce_mixed_precision():
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        inp = keras.Input((6,))
+        a = keras.layers.Dense(4)(inp)
+        b = keras.layers.Dense(4)(inp)
+        out = kzoo.layers.AdaptiveWeightedInfoNCE(hidden_units=4)([a, b])
+        model = keras.Model(inp, out)
+        x = np.random.default_rng(10).normal(size=(8, 6)).astype("float32")
+        assert keras.backend.standardize_dtype(model(x).dtype) == "float32"
+        model.compile(optimizer="sgd")
+        hist = model.fit(x, batch_size=8, epochs=1, verbose=0)
+        assert np.all(np.isfinite(hist.history["loss"]))
+    finally:
+        keras.config.set_dtype_policy("float32")

@@ -441,7 +441,11 @@ def test_pamc_one_hot_identity_is_node_level_contrast():
 
 class TestGraphMatchingLoss(_TwoViewChecklist):
     loss_class = kzoo.losses.GraphMatchingLoss
-    default_kwargs = {"temperature": 0.5, "num_neighbors": 2}
+    default_kwargs = {
+        "temperature": 0.5,
+        "num_neighbors": 2,
+        "sinkhorn_iterations": 3,
+    }
     bad_kwargs = [
         ({"temperature": 0}, "Received: temperature=0"),
         ({"structure_weight": -1}, "Received: structure_weight=-1"),
@@ -509,3 +513,19 @@ def test_graph_matching_identity_alignment_is_minimal():
     aligned = float(loss(np.zeros(6), np.concatenate([a, a], 1)))
     shuffled = float(loss(np.zeros(6), np.concatenate([a, a[::-1]], 1)))
     assert aligned < shuffled
+
+
+def test_functional_twins_equal_classes():
+    x = np.concatenate([PAMC_Z, PAMC_Q], 1)
+    np.testing.assert_allclose(
+        np.asarray(kzoo.losses.pamc(PAMC_A, x, 2, 0.5)),
+        np.asarray(kzoo.losses.PamCLoss(2, 0.5, reduction="none")(PAMC_A, x)),
+        rtol=1e-6,
+    )
+    ids = np.array(MEOW_CLUSTERS, "int32").T
+    logits = _proto_logits(ZC)
+    np.testing.assert_allclose(
+        np.asarray(kzoo.losses.proto_nce(ids, logits, (2, 3))),
+        np.asarray(kzoo.losses.ProtoNCE((2, 3), reduction="none")(ids, logits)),
+        rtol=1e-6,
+    )

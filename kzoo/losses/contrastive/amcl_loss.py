@@ -43,11 +43,12 @@ class AMCLLoss(_KzooLoss):
 
     **Reconstruction.** The released code
     (`src/amcl_components/adaptive_temperature.py`) does not run (its
-    parameters are wrapped in a module list), uses positives only and, through a broadcasting slip, the
-    batch size where the paper's MLE argument puts the dimension. kzoo
-    follows the paper's description: temperatures on positive *and* negative
-    pairs, the Gaussian regularizer with the projection dimension `d`. Set
-    `reg_dim` to the batch size to mimic the released code's scale.
+    parameters are wrapped in a module list), uses positives only and,
+    through a broadcasting slip, the batch size where the paper's MLE
+    argument puts the dimension. kzoo follows the paper's description:
+    temperatures on positive *and* negative pairs, the Gaussian regularizer
+    with the projection dimension `d`. Set `reg_dim` to the batch size to
+    mimic the released code's scale.
 
     Called as `loss(labels, pairs)`: `labels` `[B]` (two views of an item
     share a label, as for `NTXentLoss`), `pairs` `[B, H, B, 2]` with
