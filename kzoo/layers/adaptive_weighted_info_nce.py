@@ -8,6 +8,7 @@ from kzoo._validation import check_bool
 from kzoo._validation import check_integer
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.losses.contrastive._infonce import diagonal
 from kzoo.losses.contrastive._infonce import weighted_nce
 
 
@@ -112,7 +113,7 @@ class AdaptiveWeightedInfoNCE(keras.layers.Layer):
         other = kops.l2_normalize(ops.cast(other, "float32"))
         logits = ops.matmul(anchor, ops.transpose(other)) / self.temperature
         weights = self.pair_weights(anchor, other)
-        losses = weighted_nce(logits, ops.diagonal(logits), weights)
+        losses = weighted_nce(logits, diagonal(logits), weights)
         if self.add_loss_:
             self.add_loss(ops.mean(losses))
         return losses

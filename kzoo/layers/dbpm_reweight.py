@@ -157,6 +157,8 @@ class DBPMReweight(keras.layers.Layer):
 
     def pair_weights(self, losses, flags):
         """The DBPM weights for `losses` with the given per-sample flags."""
+        losses = ops.convert_to_tensor(losses, "float32")
+        flags = ops.convert_to_tensor(flags, "float32")
         sigma = ops.maximum(self.sigma, 1e-12)
         z = (ops.stop_gradient(losses) - self.mu) / sigma
         w = ops.exp(-0.5 * ops.square(z))

@@ -163,6 +163,11 @@ def _amcl_data():
 @pytest.mark.requires_trainable_backend
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
 def test_amcl_fit_smoke(jit_compile):
+    if jit_compile and keras.backend.backend() == "torch":
+        pytest.skip(
+            "torch: AMCL's jit fit is compiled with the rest of the family "
+            "in test_family_fit_smoke_one_torch_compile (budget)"
+        )
     x, y = _amcl_data()
     model = _amcl_model()
     before = [np.array(w) for w in model.get_weights()]
@@ -274,8 +279,9 @@ class _PerSampleInfoNCE(keras.layers.Layer):
 
     def call(self, inputs):
         u, v = inputs
-        b = ops.shape(u)[0]
-        labels = ops.tile(ops.arange(b), (2,))
+        b = 4  # the static batch size of the test (a constant label vector
+        # keeps ops.arange out of torch.compile, where it warns)
+        labels = np.tile(np.arange(b, dtype="int32"), 2)
         per = kzoo.losses.ntxent(
             labels, ops.concatenate([u, v], 0), temperature=0.2
         )

@@ -41,6 +41,18 @@ def _views(seed, n=6, dim=4, noise=0.4):
     return a.astype("float32"), b.astype("float32")
 
 
+TORCH_JIT_REASON = (
+    "torch: this loss's jit fit is compiled once, together with the rest of "
+    "the family, in test_family_fit_smoke_one_torch_compile (one inductor "
+    "compile per loss would exceed the test-time budget)"
+)
+
+
+def skip_torch_jit(jit_compile):
+    if jit_compile and keras.backend.backend() == "torch":
+        pytest.skip(TORCH_JIT_REASON)
+
+
 def _assert_finite(value, grad):
     assert np.isfinite(value) and np.all(np.isfinite(grad))
 
@@ -75,6 +87,12 @@ class _TwoViewChecklist(_LossChecklist):
             (y, x[:, :-1], "two views"),
             (y[:-1], x, "same batch size"),
         ]
+
+    @pytest.mark.requires_trainable_backend
+    @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
+    def test_fit_smoke(self, jit_compile):
+        skip_torch_jit(jit_compile)
+        super().test_fit_smoke(jit_compile)
 
     @pytest.mark.parametrize("case", ["batch_of_one", "identical", "tiny"])
     def test_degenerate_batches_are_finite(self, case):
@@ -259,6 +277,12 @@ class TestProtoNCE(_LossChecklist):
         y = np.stack([np.arange(16) % 2, np.arange(16) % 3], 1)
         return rng.normal(size=(16, 6)).astype("float32"), y.astype("int32")
 
+    @pytest.mark.requires_trainable_backend
+    @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
+    def test_fit_smoke(self, jit_compile):
+        skip_torch_jit(jit_compile)
+        super().test_fit_smoke(jit_compile)
+
     def bad_shapes(self):
         y, x = self.batch()
         return [
@@ -294,8 +318,10 @@ def test_proto_nce_matches_reference_value_and_gradient():
         blocks = []
         for c, d in zip(CENTROIDS, DENSITIES):
             mu = ref.normalize(np.array(c, float)).astype("float32")
+            mu = keras.ops.convert_to_tensor(mu.T)
+            phi = keras.ops.convert_to_tensor(np.array(d, "float32"))
             zn = kzoo.ops.l2_normalize(t)
-            blocks.append(keras.ops.matmul(zn, mu.T) / np.array(d, "float32"))
+            blocks.append(keras.ops.matmul(zn, mu) / phi)
         return loss(ids, keras.ops.concatenate(blocks, 1))
 
     value, grad = value_and_grad(fn, a)
@@ -361,6 +387,7 @@ class TestPamCLoss(_LossChecklist):
     @pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "jit"])
     def test_fit_smoke(self, jit_compile):
         # Transductive: the whole graph is one batch.
+        skip_torch_jit(jit_compile)
         x, y = self.fit_data()
         model = self.small_model()
         before = [np.array(w) for w in model.get_weights()]
@@ -529,3 +556,56 @@ def test_functional_twins_equal_classes():
         np.asarray(kzoo.losses.ProtoNCE((2, 3), reduction="none")(ids, logits)),
         rtol=1e-6,
     )
+
+
+@pytest.mark.requires_trainable_backend
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="on TF and JAX each loss's checklist compiles its own jit fit",
+)
+def test_family_fit_smoke_one_torch_compile():
+    # One multi-output model, compiled once by torch.compile, trains with
+    # every loss of the family (and AMCL) at once.
+    n = 8
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    inp = keras.Input((6,))
+    heads = kzoo.layers.AdaptiveTemperatureHeads(
+        num_heads=2, hidden_dim=8, projection_dim=4, tau_hidden_dim=4
+    )
+    outputs = [keras.layers.Dense(6)(inp) for _ in range(3)] + [
+        keras.layers.Dense(5)(inp),
+        keras.layers.Dense(5)(inp),
+        heads(keras.layers.Dense(8)(inp)),
+    ]
+    model = keras.Model(inp, outputs)
+    adj = (rng.random((n, n)) < 0.4).astype("float32")
+    targets = [
+        np.stack([np.arange(n) // 2, 100 + np.arange(n) % 5], 1),
+        np.stack([np.arange(n) % 3, np.arange(n) % 5], 1),
+        np.arange(n),
+        np.stack([np.arange(n) % 2, np.arange(n) % 3], 1),
+        np.maximum(adj, adj.T) + np.eye(n, dtype="float32"),
+        np.tile(np.arange(n // 2), 2),
+    ]
+    targets = [
+        t if t.dtype == np.float32 else t.astype("int32") for t in targets
+    ]
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05),
+        loss=[
+            kzoo.losses.PairingNetLoss(0.5),
+            kzoo.losses.WeightedInfoNCE(0.5),
+            kzoo.losses.GraphMatchingLoss(0.5, 0.5, 2, 3),
+            kzoo.losses.ProtoNCE((2, 3)),
+            kzoo.losses.PamCLoss(3, 0.5),
+            kzoo.losses.AMCLLoss(reg_dim=4),
+        ],
+        jit_compile=True,
+    )
+    before = [np.array(w) for w in model.get_weights()]
+    hist = model.fit(x, targets, batch_size=n, epochs=2, verbose=0)
+    assert np.all(np.isfinite(hist.history["loss"]))
+    after = model.get_weights()
+    moved = [not np.allclose(a, b) for a, b in zip(before, after)]
+    assert sum(moved) >= 6

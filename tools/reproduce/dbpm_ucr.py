@@ -173,6 +173,7 @@ def main(argv=None):
     x_tr, x_te, y_tr, y_te = load_gunpoint(return_X_y=True)
     data = (x_tr, y_tr, x_te, y_te)
     start = time.time()
+    cpu_start = time.process_time()
     rows = {}
     for mining in (False, True):
         res = [run(s, mining, data) for s in range(args.seeds)]
@@ -193,29 +194,34 @@ def main(argv=None):
         f"{recall_fp:.2f}, clean pairs flagged {false_flag:.3f}"
     )
     elapsed = time.time() - start
-    print(f"{elapsed:.0f} s on {keras.backend.backend()}")
+    cpu = time.process_time() - cpu_start
+    print(f"{elapsed:.0f} s wall, {cpu:.0f} s CPU on {keras.backend.backend()}")
 
     def cell(res, i):
         v = np.array([r[i] for r in res])
         return f"{v.mean():.3f} ± {v.std():.3f}"
 
     base, dbpm = rows[False], rows[True]
-    gain = np.mean([r[1] for r in dbpm]) - np.mean([r[1] for r in base])
+    lin_b = np.array([r[1] for r in base])
+    lin_d = np.array([r[1] for r in dbpm])
+    gain = lin_d.mean() - lin_b.mean()
     gain_knn = np.mean([r[0] for r in dbpm]) - np.mean([r[0] for r in base])
-    if gain > 0.01 and gain_knn > 0:
+    noise = max(lin_b.std(), lin_d.std())
+    flags = (
+        f"its flags found {recall_fp:.0%} of the faulty and {recall_np:.0%} "
+        "of the noisy pairs"
+    )
+    if gain > noise and gain_knn >= 0:
         verdict = (
-            "reproduced at this scale: DBPM improves the linear "
-            f"({gain:+.3f}) and 5-NN ({gain_knn:+.3f}) accuracy over plain "
-            "InfoNCE with injected bad pairs"
+            "reproduced at this scale: DBPM improves linear accuracy by "
+            f"{gain:+.3f} (more than the seed std {noise:.3f}) and 5-NN by "
+            f"{gain_knn:+.3f}; {flags}"
         )
     else:
         verdict = (
             "not reproduced at this scale: DBPM changes linear accuracy by "
-            f"{gain:+.3f} and 5-NN by {gain_knn:+.3f} (within seed noise "
-            "on 150 test series); its flags do find the injected pairs"
-            if recall_fp > 0.5 or recall_np > 0.5
-            else "not reproduced at this scale: accuracy change "
-            f"{gain:+.3f} (linear), {gain_knn:+.3f} (5-NN)"
+            f"{gain:+.3f} and 5-NN accuracy by {gain_knn:+.3f}, within the "
+            f"seed std ({noise:.3f}) on 150 test series; {flags}"
         )
     lines = [
         "### DBPM",
@@ -234,8 +240,8 @@ def main(argv=None):
         f"tools/reproduce/dbpm_ucr.py --seeds {args.seeds}",
         "```",
         "",
-        f"Backend: {keras.backend.backend()}; {elapsed:.0f} s on a shared "
-        "2-core CPU.",
+        f"Backend: {keras.backend.backend()}; {elapsed:.0f} s wall "
+        f"({cpu:.0f} s CPU) on a shared 2-core machine.",
         "",
         "| method | 5-NN accuracy | linear accuracy |",
         "|---|---|---|",
@@ -244,7 +250,10 @@ def main(argv=None):
         "",
         f"DBPM's flags at the last epoch: {recall_np:.0%} of the noisy and "
         f"{recall_fp:.0%} of the faulty pairs found; {false_flag:.1%} of "
-        "the clean pairs flagged.",
+        "the clean pairs flagged. Likely reason for missed noisy pairs "
+        "(identical views): with weak jitter/scaling augmentations the "
+        "clean pairs are nearly identical too, so their losses are close, "
+        "and the faulty pairs widen σ, which moves μ − 2σ down.",
         "",
         f"Verdict: {verdict}.",
         "",

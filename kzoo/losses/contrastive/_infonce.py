@@ -28,6 +28,13 @@ def similarity_logits(distance, a, b, temperature):
     return mat / temperature
 
 
+def diagonal(mat):
+    """The diagonal of a square matrix, as a masked sum (torch's inductor
+    lowers `ops.diagonal` with a deprecation warning)."""
+    n = ops.shape(mat)[0]
+    return ops.sum(mat * ops.eye(n, dtype=mat.dtype), axis=1)
+
+
 def multi_positive_nce(logits, pos_mask, valid=None):
     """`−log Σ_{j∈P_i} softmax(logits_i)_j` per row (0 for a row without
     positives). `valid` restricts the softmax denominator (default: all)."""

@@ -7,6 +7,7 @@ from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.contrastive._infonce import TemperatureLoss
+from kzoo.losses.contrastive._infonce import diagonal
 from kzoo.losses.contrastive._infonce import similarity_logits
 from kzoo.losses.contrastive._infonce import split_views
 
@@ -158,7 +159,7 @@ class GraphMatchingLoss(TemperatureLoss):
     def call(self, y_true, y_pred):
         z_s, z_t = split_views(y_pred, self.dtype)
         log_p = log_sinkhorn(self.affinity(z_s, z_t), self.sinkhorn_iterations)
-        return -ops.diagonal(log_p)
+        return -diagonal(log_p)
 
     def get_config(self):
         config = super().get_config()

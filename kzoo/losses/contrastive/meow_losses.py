@@ -8,6 +8,7 @@ from kzoo.losses.base import ClassificationLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.losses.base import reduce_loss
 from kzoo.losses.contrastive._infonce import TemperatureLoss
+from kzoo.losses.contrastive._infonce import diagonal
 from kzoo.losses.contrastive._infonce import integer_ids
 from kzoo.losses.contrastive._infonce import similarity_logits
 from kzoo.losses.contrastive._infonce import split_views
@@ -107,7 +108,7 @@ class WeightedInfoNCE(TemperatureLoss):
         logits = similarity_logits(
             self.distance, anchor, other, self.temperature
         )
-        pos = ops.diagonal(logits)
+        pos = diagonal(logits)
         return weighted_nce(logits, pos, ops.stop_gradient(weights))
 
     def get_config(self):
