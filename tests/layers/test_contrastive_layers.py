@@ -287,6 +287,9 @@ class _PerSampleInfoNCE(keras.layers.Layer):
         )
         return 0.5 * (per[:b] + per[b:]) / 2.0
 
+    def compute_output_spec(self, inputs):
+        return keras.KerasTensor((inputs[0].shape[0],), dtype="float32")
+
 
 def _dbpm_model(n):
     x1, x2 = keras.Input((6,)), keras.Input((6,))
