@@ -3,6 +3,7 @@ values."""
 
 from kzoo.losses.base import ClassificationLoss
 from kzoo.losses.base import EmbeddingLoss
+from kzoo.losses.base import InBatchNegativeLoss
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import reduce_loss
 from kzoo.losses.classification.z_loss import ZLoss
@@ -24,6 +25,7 @@ __all__ = [
     "EmbeddingLoss",
     "MultiSimilarityLoss",
     "NTXentLoss",
+    "InBatchNegativeLoss",
     "PairWeightingLoss",
     "TripletMarginLoss",
     "ZLoss",

@@ -15,6 +15,7 @@ from kzoo.ops.pairwise import pairwise_distance
 from kzoo.ops.pairwise import pairwise_dot
 from kzoo.ops.pairwise import pairwise_squared_distance
 from kzoo.ops.reductions import masked_logsumexp
+from kzoo.ops.streaming import tiled_row_reduce
 
 __all__ = [
     "l2_normalize",
@@ -28,4 +29,5 @@ __all__ = [
     "pairwise_squared_distance",
     "safe_norm",
     "safe_sqrt",
+    "tiled_row_reduce",
 ]
