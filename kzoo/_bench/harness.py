@@ -140,7 +140,6 @@ def _to_backend(backend, a):
 
 
 def _peer_steps(batch, names):
-    import numpy as np
     import torch
 
     steps = {}
@@ -184,7 +183,6 @@ def _peer_steps(batch, names):
             gcl(x[:h], x[h:], index).backward()
 
         steps["libauc:GCLoss_v1"] = libauc_gcl
-    del np
     return steps
 
 
@@ -261,7 +259,6 @@ def run_worker(config):
                     continue
                 compile_s[key] = time.perf_counter() - t0
                 cases[key] = lambda s=step, k=kind: s(bx, by[k], bg)
-        tx = torch_x = None
         if config["peers"]:
             import torch
 
@@ -270,7 +267,6 @@ def run_worker(config):
             for name, step in _peer_steps(batch, wanted).items():
                 step(torch_x)
                 cases[name] = lambda s=step: s(torch_x)
-        del tx
         times = _time_cases(
             cases,
             config["min_rounds"],
@@ -509,17 +505,15 @@ def plot(results, path):
                 case = r["case"]
                 if case.endswith("kzoo_similarity"):
                     continue
-                label = (
-                    case
-                    if case.startswith(("pml", "libauc"))
-                    else f"{res['backend']} {case}"
-                )
+                label = f"{res['backend']} {case}"
+                if case.startswith(("pml", "libauc")):
+                    if res["backend"] != "torch":
+                        continue  # the peers are also timed in jax/tf runs
+                    label = case
                 series.setdefault(label, []).append(
                     (r["batch"], r["median_ms"])
                 )
         for label, pts in sorted(series.items()):
-            if label.startswith(("pml", "libauc")) and res["backend"]:
-                pass
             pts.sort()
             style = "--" if "floor" in label else "-"
             ax.plot(*zip(*pts), style, marker="o", label=label, ms=3)
