@@ -156,7 +156,7 @@ def _run(script, backend, extra_env=None, tmp_path=None):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # ~20 s on a quiet 2-core machine
     )
     assert result.returncode == 0 and "ok" in result.stdout, (
         result.stdout[-2000:] + result.stderr[-4000:]
