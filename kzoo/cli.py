@@ -27,6 +27,10 @@ COMMANDS = {
         "kzoo.export._cli",
         "Export a .keras model to TFLite or a TF SavedModel and check it.",
     ),
+    "bench": (
+        "kzoo._bench._cli",
+        "Time the pairwise losses against each backend's similarity floor.",
+    ),
 }
 
 USER_ERRORS = (ValueError, FileNotFoundError)

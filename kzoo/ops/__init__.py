@@ -21,6 +21,7 @@ from kzoo.ops.pairwise import pairwise_distance
 from kzoo.ops.pairwise import pairwise_dot
 from kzoo.ops.pairwise import pairwise_squared_distance
 from kzoo.ops.reductions import masked_logsumexp
+from kzoo.ops.streaming import tiled_row_reduce
 
 __all__ = [
     "clip_feature_norm",
@@ -40,4 +41,5 @@ __all__ = [
     "project_to_ball",
     "safe_norm",
     "safe_sqrt",
+    "tiled_row_reduce",
 ]

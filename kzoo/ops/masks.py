@@ -9,7 +9,7 @@ BIG = 1e30
 
 
 @kzoo_export("kzoo.ops.label_masks")
-def label_masks(labels, ref_labels=None):
+def label_masks(labels, ref_labels=None, self_offset=None):
     """Boolean positive and negative pair masks from integer labels.
 
     Formula:
@@ -24,6 +24,9 @@ def label_masks(labels, ref_labels=None):
         ref_labels: integer tensor `[M]` of the reference rows, or `None` when
             the references are the queries themselves; then an item is never
             its own positive. Defaults to `None`.
+        self_offset: when the references contain the queries themselves
+            (gathered across replicas, say), query `i` is reference
+            `i + self_offset` and is not its own positive. Defaults to `None`.
 
     Returns:
         A tuple `(pos, neg)` of boolean tensors `[N, M]`.
@@ -42,6 +45,12 @@ def label_masks(labels, ref_labels=None):
         equal = ops.logical_and(
             equal, ops.logical_not(ops.eye(n, dtype="bool"))
         )
+    elif self_offset is not None:
+        rows = ops.arange(ops.shape(labels)[0], dtype="int32")
+        cols = ops.arange(ops.shape(ref)[0], dtype="int32")
+        offset = ops.cast(self_offset, "int32")
+        is_self = ops.equal(rows[:, None] + offset, cols[None, :])
+        equal = ops.logical_and(equal, ops.logical_not(is_self))
     return equal, neg
 
 

@@ -1,8 +1,10 @@
 """Pairwise similarity and distance matrices between two sets of rows."""
 
+import keras
 from keras import ops
 
 from kzoo.api_export import kzoo_export
+from kzoo.backend.autodiff import custom_vjp
 from kzoo.ops.norms import l2_normalize
 from kzoo.ops.norms import safe_sqrt
 
@@ -31,6 +33,36 @@ def _inputs(a, b):
     return a, b, False
 
 
+def _gram_forward(a):
+    return ops.matmul(a, ops.transpose(a)), (a,)
+
+
+def _gram_backward(res, upstream):
+    (a,) = res
+    return (ops.matmul(upstream + ops.transpose(upstream), a),)
+
+
+_GRAM = {}
+
+
+def _gram(a):
+    """`a @ a.T` whose backward is one matrix product.
+
+    Autodiff of `matmul(a, transpose(a))` treats the two operands as
+    unrelated and spends two `[N, N] x [N, D]` products on the gradient;
+    since `a` is shared, `dA = (G + Gᵀ) a` needs one.
+    """
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        if torch.compiler.is_compiling():  # inductor plans its own backward
+            return ops.matmul(a, ops.transpose(a))
+    if backend not in _GRAM:
+        _GRAM[backend] = custom_vjp(_gram_forward, _gram_backward)
+    return _GRAM[backend](a)
+
+
 @kzoo_export("kzoo.ops.pairwise_dot")
 def pairwise_dot(a, b=None):
     """All inner products between the rows of `a` and the rows of `b`.
@@ -49,7 +81,9 @@ def pairwise_dot(a, b=None):
     Returns:
         Tensor `[N, M]`.
     """
-    a, b, _ = _inputs(a, b)
+    a, b, same = _inputs(a, b)
+    if same:
+        return _gram(a)
     return ops.matmul(a, ops.transpose(b))
 
 
@@ -73,8 +107,9 @@ def pairwise_cosine_similarity(a, b=None):
     """
     a, b, same = _inputs(a, b)
     a = l2_normalize(a)
-    b = a if same else l2_normalize(b)
-    return ops.matmul(a, ops.transpose(b))
+    if same:
+        return _gram(a)
+    return ops.matmul(a, ops.transpose(l2_normalize(b)))
 
 
 @kzoo_export("kzoo.ops.pairwise_squared_distance")
@@ -101,7 +136,8 @@ def pairwise_squared_distance(a, b=None):
     a, b, same = _inputs(a, b)
     sq_a = ops.sum(ops.square(a), axis=1)
     sq_b = sq_a if same else ops.sum(ops.square(b), axis=1)
-    d2 = sq_a[:, None] + sq_b[None, :] - 2.0 * ops.matmul(a, ops.transpose(b))
+    dot = _gram(a) if same else ops.matmul(a, ops.transpose(b))
+    d2 = sq_a[:, None] + sq_b[None, :] - 2.0 * dot
     d2 = ops.maximum(d2, 0.0)
     if same:
         n = ops.shape(a)[0]

@@ -2,17 +2,15 @@
 
 from keras import ops
 
-from kzoo import ops as kops
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import pair_average_per_anchor
+from kzoo.losses.base import InBatchNegativeLoss
+from kzoo.losses.base import fill_in_batch_args
 
 
 @kzoo_export("kzoo.losses.NTXentLoss")
-@fill_common_args
-class NTXentLoss(PairWeightingLoss):
+@fill_in_batch_args
+class NTXentLoss(InBatchNegativeLoss):
     """Normalized temperature-scaled cross-entropy (NT-Xent, InfoNCE).
 
     Every positive pair `(i, p)` of the batch is a softmax classification of
@@ -44,6 +42,7 @@ class NTXentLoss(PairWeightingLoss):
             negated. Defaults to `kzoo.distances.CosineSimilarity()`.
         miner: a `kzoo.miners.Miner`, or `None` for every pair. Defaults to
             `None`.
+        {{in_batch_args}}
         {{common_args}}
 
     Example:
@@ -70,23 +69,23 @@ class NTXentLoss(PairWeightingLoss):
         name="ntxent_loss",
         reduction="sum_over_batch_size",
         dtype=None,
+        chunk_size=None,
+        gather_across_replicas=False,
     ):
         super().__init__(
             distance=distance,
             miner=miner,
+            chunk_size=chunk_size,
+            gather_across_replicas=gather_across_replicas,
             name=name,
             reduction=reduction,
             dtype=dtype,
         )
         self.temperature = check_positive("temperature", temperature)
 
-    def pair_loss(self, mat, pos_weight, neg_weight):
-        logits = mat if self.distance.is_similarity else -mat
-        logits = logits / self.temperature
-        neg_lse = kops.masked_logsumexp(logits, neg_weight, keepdims=True)
-        has_neg = ops.any(ops.greater(neg_weight, 0), axis=1, keepdims=True)
-        pair_losses = ops.where(has_neg, ops.softplus(neg_lse - logits), 0.0)
-        return pair_average_per_anchor(pair_losses, pos_weight)
+    def pair_term(self, logits, lse):
+        # −log(e^{L_ip} / (e^{L_ip} + e^{lse_i})), lse over the negatives
+        return ops.softplus(lse - logits)
 
     def get_config(self):
         config = super().get_config()
@@ -95,13 +94,16 @@ class NTXentLoss(PairWeightingLoss):
 
 
 @kzoo_export("kzoo.losses.ntxent")
-def ntxent(y_true, y_pred, temperature=0.07, distance=None, miner=None):
+def ntxent(
+    y_true, y_pred, temperature=0.07, distance=None, miner=None, chunk_size=None
+):
     """Per-anchor NT-Xent loss; the functional form of `kzoo.losses.NTXentLoss`
     (see it for the formula and arguments).
 
     Returns:
         Tensor `[B]` whose mean is the loss.
     """
-    return NTXentLoss(temperature, distance, miner, reduction="none")(
-        y_true, y_pred
+    loss = NTXentLoss(
+        temperature, distance, miner, reduction="none", chunk_size=chunk_size
     )
+    return loss(y_true, y_pred)

@@ -1,0 +1,1 @@
+"""Benchmark harness behind `kzoo bench` and `tools/bench.py` (private)."""
