@@ -9,6 +9,7 @@ objects with Keras, so `.keras` files that use them load without
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
+from kzoo import hub
 from kzoo import layers
 from kzoo import losses
 from kzoo import miners
@@ -20,6 +21,7 @@ __all__ = [
     "distances",
     "evaluation",
     "export",
+    "hub",
     "layers",
     "losses",
     "miners",

@@ -27,6 +27,10 @@ COMMANDS = {
         "kzoo.export._cli",
         "Export a .keras model to TFLite or a TF SavedModel and check it.",
     ),
+    "presets": (
+        "kzoo.hub._cli",
+        "List the pretrained presets that kzoo.hub can download.",
+    ),
 }
 
 USER_ERRORS = (ValueError, FileNotFoundError)
