@@ -1,1 +1,2 @@
 """Application models built on kzoo (installed as `kzoo.applications`)."""
+from kzoo.applications import face

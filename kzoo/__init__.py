@@ -16,8 +16,13 @@ from kzoo import miners
 from kzoo import ops
 from kzoo.version import __version__
 
+# Last: the applications build on everything above (and register their
+# presets and serializable classes).
+from kzoo import applications  # noqa: E402
+
 __all__ = [
     "__version__",
+    "applications",
     "distances",
     "evaluation",
     "export",

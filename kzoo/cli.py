@@ -27,6 +27,10 @@ COMMANDS = {
         "kzoo.export._cli",
         "Export a .keras model to TFLite or a TF SavedModel and check it.",
     ),
+    "bench-tflite": (
+        "kzoo.export._bench_cli",
+        "Median single-image latency of a .tflite model (1 and 2 threads).",
+    ),
     "presets": (
         "kzoo.hub._cli",
         "List the pretrained presets that kzoo.hub can download.",

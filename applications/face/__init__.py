@@ -1,0 +1,15 @@
+"""Face recognition: MobileFaceNet/IResNet embedders trained with kzoo heads.
+
+See `docs/applications/face.md`.
+"""
+
+from kzoo.applications.face.align import TEMPLATE_112
+from kzoo.applications.face.align import align_faces
+from kzoo.applications.face.align import similarity_transform
+from kzoo.applications.face.data import load_identity_folder
+from kzoo.applications.face.data import parse_pairs
+from kzoo.applications.face.data import save_identity_folder
+from kzoo.applications.face.data import write_pairs
+from kzoo.applications.face.model import FaceEmbedder
+from kzoo.applications.face.verification import kfold_accuracy
+from kzoo.applications.face.verification import tar_at_far
