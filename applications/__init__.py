@@ -1,2 +1,3 @@
 """Application models built on kzoo (installed as `kzoo.applications`)."""
+
 from kzoo.applications import face

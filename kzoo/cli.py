@@ -31,6 +31,14 @@ COMMANDS = {
         "kzoo.export._bench_cli",
         "Median single-image latency of a .tflite model (1 and 2 threads).",
     ),
+    "train": (
+        "kzoo.applications._train_cli",
+        "Train an application model (kzoo train face ...).",
+    ),
+    "evaluate": (
+        "kzoo.applications._evaluate_cli",
+        "Evaluate an application model (kzoo evaluate face ...).",
+    ),
     "presets": (
         "kzoo.hub._cli",
         "List the pretrained presets that kzoo.hub can download.",

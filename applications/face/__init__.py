@@ -7,6 +7,7 @@ from kzoo.applications.face.align import TEMPLATE_112
 from kzoo.applications.face.align import align_faces
 from kzoo.applications.face.align import similarity_transform
 from kzoo.applications.face.data import load_identity_folder
+from kzoo.applications.face.data import make_pairs
 from kzoo.applications.face.data import parse_pairs
 from kzoo.applications.face.data import save_identity_folder
 from kzoo.applications.face.data import write_pairs

@@ -30,7 +30,15 @@ def _channels(c, width):
     return max(8, int(round(c * width / 8)) * 8)
 
 
-def _conv_bn(x, filters, kernel, strides, name, act=True, groups=1):
+def _activation(x, activation, name):
+    if activation == "prelu":
+        return layers.PReLU(shared_axes=[1, 2], name=f"{name}_prelu")(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def _conv_bn(
+    x, filters, kernel, strides, name, act=True, groups=1, activation="prelu"
+):
     x = layers.Conv2D(
         filters,
         kernel,
@@ -42,11 +50,13 @@ def _conv_bn(x, filters, kernel, strides, name, act=True, groups=1):
     )(x)
     x = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn")(x)
     if act:
-        x = layers.PReLU(shared_axes=[1, 2], name=f"{name}_prelu")(x)
+        x = _activation(x, activation, name)
     return x
 
 
-def _dw_bn(x, kernel, strides, name, act=True, padding="same"):
+def _dw_bn(
+    x, kernel, strides, name, act=True, padding="same", activation="prelu"
+):
     x = layers.DepthwiseConv2D(
         kernel,
         strides=strides,
@@ -56,14 +66,21 @@ def _dw_bn(x, kernel, strides, name, act=True, padding="same"):
     )(x)
     x = layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn")(x)
     if act:
-        x = layers.PReLU(shared_axes=[1, 2], name=f"{name}_prelu")(x)
+        x = _activation(x, activation, name)
     return x
 
 
-def _bottleneck(x, expansion, filters, strides, name):
+def _bottleneck(x, expansion, filters, strides, name, activation):
     in_channels = x.shape[-1]
-    y = _conv_bn(x, in_channels * expansion, 1, 1, f"{name}_expand")
-    y = _dw_bn(y, 3, strides, f"{name}_depthwise")
+    y = _conv_bn(
+        x,
+        in_channels * expansion,
+        1,
+        1,
+        f"{name}_expand",
+        activation=activation,
+    )
+    y = _dw_bn(y, 3, strides, f"{name}_depthwise", activation=activation)
     y = _conv_bn(y, filters, 1, 1, f"{name}_project", act=False)
     if strides == 1 and in_channels == filters:
         y = layers.Add(name=f"{name}_add")([x, y])
@@ -71,7 +88,11 @@ def _bottleneck(x, expansion, filters, strides, name):
 
 
 def mobilefacenet(
-    inputs, embedding_dim=128, width=1.0, name="mobilefacenet"
+    inputs,
+    embedding_dim=128,
+    width=1.0,
+    activation="prelu",
+    name="mobilefacenet",
 ):
     """MobileFaceNet on a Keras tensor; returns the embedding tensor.
 
@@ -82,10 +103,13 @@ def mobilefacenet(
     px) → linear 1x1 conv to `embedding_dim` + BN. PReLU activations, linear
     bottleneck outputs. `width` scales every channel count (1.0 is the
     paper's model, about 1.0 M parameters at embedding_dim=128).
+    `activation="relu"` swaps PReLU for ReLU, which full-integer TFLite
+    kernels run much faster (see `docs/applications/face.md`).
     """
     c = lambda n: _channels(n, width)  # noqa: E731
-    x = _conv_bn(inputs, c(64), 3, 2, f"{name}_stem")
-    x = _dw_bn(x, 3, 1, f"{name}_stem_dw")
+    a = activation
+    x = _conv_bn(inputs, c(64), 3, 2, f"{name}_stem", activation=a)
+    x = _dw_bn(x, 3, 1, f"{name}_stem_dw", activation=a)
     for stage, (t, filters, repeats, stride) in enumerate(MOBILEFACENET_STAGES):
         for i in range(repeats):
             x = _bottleneck(
@@ -94,8 +118,9 @@ def mobilefacenet(
                 c(filters),
                 stride if i == 0 else 1,
                 f"{name}_s{stage}_b{i}",
+                a,
             )
-    x = _conv_bn(x, c(512), 1, 1, f"{name}_conv_sep")
+    x = _conv_bn(x, c(512), 1, 1, f"{name}_conv_sep", activation=a)
     h, w = x.shape[1], x.shape[2]
     x = _dw_bn(x, (h, w), 1, f"{name}_gdconv", act=False, padding="valid")
     x = layers.Conv2D(
@@ -132,9 +157,7 @@ def _ir_block(x, filters, strides, name):
     return layers.Add(name=f"{name}_add")([shortcut, y])
 
 
-def iresnet(
-    inputs, depth="iresnet18", embedding_dim=128, width=1.0, name=None
-):
+def iresnet(inputs, depth="iresnet18", embedding_dim=128, width=1.0, name=None):
     """Improved ResNet (IResNet) on a Keras tensor; returns the embedding.
 
     The ArcFace/insightface variant (Duta et al., *Improved Residual
@@ -179,13 +202,22 @@ BACKBONES.update(
 )
 
 
-def build_backbone(backbone, inputs, embedding_dim=128, width=1.0):
+def build_backbone(
+    backbone, inputs, embedding_dim=128, width=1.0, activation="prelu"
+):
     """Applies the named backbone to a Keras tensor."""
     if backbone not in BACKBONES:
         raise ValueError(
             f"`backbone` must be one of {sorted(BACKBONES)}. "
             f"Received: backbone={backbone!r}"
         )
+    if activation not in ("prelu", "relu"):
+        raise ValueError(
+            "`activation` must be 'prelu' or 'relu'. "
+            f"Received: activation={activation!r}"
+        )
+    if backbone == "mobilefacenet":
+        return mobilefacenet(inputs, embedding_dim, width, activation)
     return BACKBONES[backbone](inputs, embedding_dim=embedding_dim, width=width)
 
 

@@ -128,15 +128,19 @@ def parse_pairs(path, root=None, extension=".jpg"):
     }
 
 
-@kzoo_export("kzoo.applications.face.write_pairs")
-def write_pairs(path, labels, folds=10, pairs_per_fold=300, seed=0):
-    """Writes an LFW-style pairs file over `labels` (indices into a
-    generated set named `id<label>`, images `id<label>_<iiii>`), drawing
-    each fold's identities disjointly when there are enough identities.
+@kzoo_export("kzoo.applications.face.make_pairs")
+def make_pairs(labels, folds=10, pairs_per_fold=300, seed=0):
+    """Draws an LFW-style verification protocol over labeled images.
 
-    Returns the parsed protocol (see `parse_pairs`) as index pairs:
-    `{"left": [P], "right": [P], "same": [P], "fold": [P]}` (indices into
-    `labels`).
+    Identities are split into `folds` disjoint groups (so a fold's
+    identities never appear in another fold, as in LFW's view 2); each fold
+    gets `pairs_per_fold` matched pairs (two different images of one
+    identity) and `pairs_per_fold` mismatched pairs (images of two
+    identities of the fold).
+
+    Returns:
+        `{"left", "right", "same", "fold"}`: int index arrays into `labels`,
+        a bool array and the fold of each pair.
     """
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
@@ -144,10 +148,7 @@ def write_pairs(path, labels, folds=10, pairs_per_fold=300, seed=0):
     rng.shuffle(classes)
     groups = np.array_split(classes, folds)
     members = {c: np.flatnonzero(labels == c) for c in classes}
-    position = {i: k for c in classes for k, i in enumerate(members[c])}
-    lines, out = [f"{folds}\t{pairs_per_fold}"], {
-        "left": [], "right": [], "same": [], "fold": []
-    }
+    out = {"left": [], "right": [], "same": [], "fold": []}
     for f, group in enumerate(groups):
         multi = [c for c in group if len(members[c]) >= 2]
         if not multi or len(group) < 2:
@@ -160,23 +161,48 @@ def write_pairs(path, labels, folds=10, pairs_per_fold=300, seed=0):
                 if same:
                     c = multi[rng.integers(len(multi))]
                     a, b = rng.choice(members[c], 2, replace=False)
-                    lines.append(
-                        f"id{c}\t{position[a] + 1}\t{position[b] + 1}"
-                    )
                 else:
                     c1, c2 = rng.choice(group, 2, replace=False)
                     a = rng.choice(members[c1])
                     b = rng.choice(members[c2])
-                    lines.append(
-                        f"id{c1}\t{position[a] + 1}\tid{c2}\t{position[b] + 1}"
-                    )
                 out["left"].append(int(a))
                 out["right"].append(int(b))
                 out["same"].append(same)
                 out["fold"].append(f)
+    return {
+        "left": np.asarray(out["left"], "int64"),
+        "right": np.asarray(out["right"], "int64"),
+        "same": np.asarray(out["same"], bool),
+        "fold": np.asarray(out["fold"], "int32"),
+    }
+
+
+@kzoo_export("kzoo.applications.face.write_pairs")
+def write_pairs(path, labels, folds=10, pairs_per_fold=300, seed=0):
+    """Writes `make_pairs(labels, ...)` as an LFW-style pairs file for a
+    folder written by `save_identity_folder` (identity `id<label>`, image
+    `id<label>_<iiii>`, numbered from 1 in the order of `labels`).
+
+    Returns:
+        The index protocol (see `make_pairs`).
+    """
+    labels = np.asarray(labels)
+    pairs = make_pairs(labels, folds, pairs_per_fold, seed)
+    position = {}
+    counts = {}
+    for i, label in enumerate(labels):
+        counts[label] = counts.get(label, 0) + 1
+        position[i] = counts[label]
+    lines = [f"{folds}\t{pairs_per_fold}"]
+    for a, b, same in zip(pairs["left"], pairs["right"], pairs["same"]):
+        la, lb = int(labels[a]), int(labels[b])
+        if same:
+            lines.append(f"id{la}\t{position[a]}\t{position[b]}")
+        else:
+            lines.append(f"id{la}\t{position[a]}\tid{lb}\t{position[b]}")
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
-    return {k: np.asarray(v) for k, v in out.items()}
+    return pairs
 
 
 @kzoo_export("kzoo.applications.face.save_identity_folder")

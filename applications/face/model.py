@@ -47,6 +47,8 @@ class FaceEmbedder(keras.Model):
         width: channel-width multiplier. Defaults to `1.0`.
         threshold: cosine-similarity decision threshold for `verify`.
             Defaults to `0.3`.
+        activation: MobileFaceNet's activation, `"prelu"` (the paper's,
+            default) or `"relu"` (faster full-integer TFLite kernels).
         **kwargs: `keras.Model` arguments (`name`, `trainable`, ...).
 
     Example:
@@ -69,6 +71,7 @@ class FaceEmbedder(keras.Model):
         input_size=None,
         width=1.0,
         threshold=0.3,
+        activation="prelu",
         **kwargs,
     ):
         if backbone not in BACKBONES:
@@ -88,7 +91,7 @@ class FaceEmbedder(keras.Model):
         if raw != image_size:
             x = layers.Resizing(image_size, image_size, name="resize")(x)
         x = layers.Rescaling(1 / 128, offset=-127.5 / 128, name="normalize")(x)
-        x = build_backbone(backbone, x, embedding_dim, width)
+        x = build_backbone(backbone, x, embedding_dim, width, activation)
         outputs = L2Normalization(name="embedding")(x)
         kwargs.setdefault("name", f"face_embedder_{backbone}")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
@@ -98,6 +101,7 @@ class FaceEmbedder(keras.Model):
         self.input_size = input_size
         self.width = width
         self.threshold = threshold
+        self.activation = activation
 
     def get_config(self):
         return {
@@ -109,6 +113,7 @@ class FaceEmbedder(keras.Model):
             "input_size": self.input_size,
             "width": self.width,
             "threshold": self.threshold,
+            "activation": self.activation,
         }
 
     @classmethod

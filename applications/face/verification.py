@@ -73,3 +73,46 @@ def tar_at_far(similarity, same, far=1e-3):
     threshold = np.nextafter(impostor[min(allowed, len(impostor) - 1)], np.inf)
     tar = float(np.mean(similarity[same] >= threshold))
     return tar, float(threshold)
+
+
+@kzoo_export("kzoo.applications.face.evaluate_verification")
+def evaluate_verification(
+    embed, images, pairs, far=1e-3, roc_path=None, label=None
+):
+    """Verification accuracy, TAR@FAR and ROC of an embedding function.
+
+    Args:
+        embed: a callable mapping `[N, H, W, 3]` images to unit-norm
+            embeddings (`FaceEmbedder.embed`, or a TFLite model).
+        images: the images the pairs index.
+        pairs: `{"left", "right", "same", "fold"}` (see `make_pairs`).
+        far: false-accept rate for TAR. Defaults to `1e-3`.
+        roc_path: write the ROC curve to this PNG. Defaults to `None`.
+        label: legend label of the curve.
+
+    Returns:
+        A dict: `accuracy`, `std`, `threshold` (10-fold), `tar`,
+        `tar_threshold`, `far`, `auc`, `pairs`.
+    """
+    from kzoo.evaluation import plot_roc_curve
+    from kzoo.evaluation import roc_auc
+    from kzoo.evaluation import roc_curve
+
+    used = np.unique(np.concatenate([pairs["left"], pairs["right"]]))
+    emb_used = np.asarray(embed(np.asarray(images)[used]), "float32")
+    emb = np.zeros((len(images), emb_used.shape[1]), "float32")
+    emb[used] = emb_used
+    similarity = np.sum(emb[pairs["left"]] * emb[pairs["right"]], axis=1)
+    result = kfold_accuracy(similarity, pairs["same"], pairs["fold"])
+    tar, tar_threshold = tar_at_far(similarity, pairs["same"], far)
+    result.update(
+        tar=tar,
+        tar_threshold=tar_threshold,
+        far=far,
+        auc=roc_auc(pairs["same"], similarity),
+        pairs=int(len(similarity)),
+    )
+    if roc_path is not None:
+        fpr, tpr, _ = roc_curve(pairs["same"], similarity)
+        plot_roc_curve({label or "model": (fpr, tpr)}, roc_path)
+    return result
