@@ -6,6 +6,9 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
+# Last: the applications build on everything above (and register their
+# presets and serializable classes).
+from kzoo import applications  # noqa: E402
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
@@ -15,10 +18,6 @@ from kzoo import losses
 from kzoo import miners
 from kzoo import ops
 from kzoo.version import __version__
-
-# Last: the applications build on everything above (and register their
-# presets and serializable classes).
-from kzoo import applications  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -12,5 +12,21 @@ from kzoo.applications.face.data import parse_pairs
 from kzoo.applications.face.data import save_identity_folder
 from kzoo.applications.face.data import write_pairs
 from kzoo.applications.face.model import FaceEmbedder
+from kzoo.applications.face.verification import evaluate_verification
 from kzoo.applications.face.verification import kfold_accuracy
 from kzoo.applications.face.verification import tar_at_far
+
+__all__ = [
+    "FaceEmbedder",
+    "TEMPLATE_112",
+    "align_faces",
+    "evaluate_verification",
+    "kfold_accuracy",
+    "load_identity_folder",
+    "make_pairs",
+    "parse_pairs",
+    "save_identity_folder",
+    "similarity_transform",
+    "tar_at_far",
+    "write_pairs",
+]

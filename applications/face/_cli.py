@@ -157,6 +157,7 @@ def evaluate(args):
     from kzoo.applications.face.data import make_pairs
     from kzoo.applications.face.model import FaceEmbedder
     from kzoo.applications.face.verification import evaluate_verification
+
     from kzoo.export import TFLiteModel
 
     embedder = FaceEmbedder.from_preset(args.model)

@@ -5,9 +5,9 @@ import os
 
 import keras
 import numpy as np
+from kzoo.applications.face.model import FaceEmbedder
 
 from kzoo.api_export import kzoo_export
-from kzoo.applications.face.model import FaceEmbedder
 
 HEADS = ("arcface", "cosface")
 
