@@ -6,28 +6,34 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
-# Last: the applications build on everything above (and register their
-# presets and serializable classes).
-from kzoo import applications  # noqa: E402
+from kzoo import data
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
 from kzoo import hub
 from kzoo import layers
 from kzoo import losses
+from kzoo import metrics
 from kzoo import miners
 from kzoo import ops
 from kzoo.version import __version__
 
+# isort: split
+# Last: the applications build on everything above (and register their
+# presets and serializable classes).
+from kzoo import applications
+
 __all__ = [
     "__version__",
     "applications",
+    "data",
     "distances",
     "evaluation",
     "export",
     "hub",
     "layers",
     "losses",
+    "metrics",
     "miners",
     "ops",
 ]
