@@ -12,6 +12,9 @@ from kzoo.applications.face.data import parse_pairs
 from kzoo.applications.face.data import save_identity_folder
 from kzoo.applications.face.data import write_pairs
 from kzoo.applications.face.model import FaceEmbedder
+from kzoo.applications.face.synthetic import synthetic_faces
+from kzoo.applications.face.train import build_training_model
+from kzoo.applications.face.train import train_face
 from kzoo.applications.face.verification import evaluate_verification
 from kzoo.applications.face.verification import kfold_accuracy
 from kzoo.applications.face.verification import tar_at_far
@@ -20,6 +23,7 @@ __all__ = [
     "FaceEmbedder",
     "TEMPLATE_112",
     "align_faces",
+    "build_training_model",
     "evaluate_verification",
     "kfold_accuracy",
     "load_identity_folder",
@@ -27,6 +31,8 @@ __all__ = [
     "parse_pairs",
     "save_identity_folder",
     "similarity_transform",
+    "synthetic_faces",
+    "train_face",
     "tar_at_far",
     "write_pairs",
 ]

@@ -15,7 +15,8 @@ HELP = {
 DATA_HELP = (
     "a folder with one sub-folder of images per identity, or "
     "'synthetic[:IDENTITIES[:IMAGES_PER_ID[:DIFFICULTY]]]' for the seeded "
-    "procedural identity generator (kzoo.data.make_face_identities)"
+    "procedural identity generator (kzoo.data.make_face_identities, aligned; "
+    "difficulty 1.0 is its hardest documented setting)"
 )
 
 
@@ -27,15 +28,14 @@ def load_data(spec, image_size, seed):
         parts = spec.split(":")[1:]
         ids = int(parts[0]) if len(parts) > 0 else 200
         per_id = int(parts[1]) if len(parts) > 1 else 20
-        difficulty = parts[2] if len(parts) > 2 else "hard"
-        images, labels, _ = synthetic_faces(
+        difficulty = float(parts[2]) if len(parts) > 2 else 1.0
+        return synthetic_faces(
             ids, per_id, image_size=image_size, difficulty=difficulty, seed=seed
         )
-        return images, labels
     from kzoo.applications.face.data import load_identity_folder
 
     images, labels, _ = load_identity_folder(spec, image_size=image_size)
-    return images, labels
+    return images, labels, None
 
 
 def add_train_arguments(parser):
@@ -68,6 +68,13 @@ def add_train_arguments(parser):
     parser.add_argument(
         "--activation", default="prelu", choices=("prelu", "relu")
     )
+    parser.add_argument(
+        "--blocks",
+        type=int,
+        nargs=5,
+        default=None,
+        help="MobileFaceNet bottleneck repeats (default: 5 1 6 1 2)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--output",
@@ -80,10 +87,11 @@ def add_train_arguments(parser):
 def train(args):
     from kzoo.applications.face.train import train_face
 
-    images, labels = load_data(args.data, args.image_size, args.seed)
+    images, labels, landmarks = load_data(args.data, args.image_size, args.seed)
     embedder, history = train_face(
         images,
         labels,
+        landmarks=landmarks,
         backbone=args.backbone,
         head=args.head,
         unpg=args.unpg,
@@ -97,6 +105,7 @@ def train(args):
         embedding_dim=args.embedding_dim,
         width=args.width,
         activation=args.activation,
+        blocks=args.blocks,
         output=args.output,
         verbose=0 if args.quiet else 1,
         seed=args.seed,
@@ -165,7 +174,7 @@ def evaluate(args):
     if args.pairs:
         images, pairs = _pairs_from_file(args.pairs, args.data, size)
     else:
-        images, labels = load_data(args.data, size, args.seed)
+        images, labels, _ = load_data(args.data, size, args.seed)
         pairs = make_pairs(labels, 10, args.pairs_per_fold, seed=args.seed)
     if args.output:
         os.makedirs(args.output, exist_ok=True)

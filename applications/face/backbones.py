@@ -92,6 +92,7 @@ def mobilefacenet(
     embedding_dim=128,
     width=1.0,
     activation="prelu",
+    blocks=None,
     name="mobilefacenet",
 ):
     """MobileFaceNet on a Keras tensor; returns the embedding tensor.
@@ -104,13 +105,20 @@ def mobilefacenet(
     bottleneck outputs. `width` scales every channel count (1.0 is the
     paper's model, about 1.0 M parameters at embedding_dim=128).
     `activation="relu"` swaps PReLU for ReLU, which full-integer TFLite
-    kernels run much faster (see `docs/applications/face.md`).
+    kernels run much faster (see `docs/applications/face.md`). `blocks`
+    overrides the bottleneck repeats n of the five stages (default the
+    paper's `(5, 1, 6, 1, 2)`).
     """
+    stages = MOBILEFACENET_STAGES
+    if blocks is not None:
+        stages = tuple(
+            (t, c_, n, s) for (t, c_, _, s), n in zip(stages, blocks)
+        )
     c = lambda n: _channels(n, width)  # noqa: E731
     a = activation
     x = _conv_bn(inputs, c(64), 3, 2, f"{name}_stem", activation=a)
     x = _dw_bn(x, 3, 1, f"{name}_stem_dw", activation=a)
-    for stage, (t, filters, repeats, stride) in enumerate(MOBILEFACENET_STAGES):
+    for stage, (t, filters, repeats, stride) in enumerate(stages):
         for i in range(repeats):
             x = _bottleneck(
                 x,
@@ -203,7 +211,12 @@ BACKBONES.update(
 
 
 def build_backbone(
-    backbone, inputs, embedding_dim=128, width=1.0, activation="prelu"
+    backbone,
+    inputs,
+    embedding_dim=128,
+    width=1.0,
+    activation="prelu",
+    blocks=None,
 ):
     """Applies the named backbone to a Keras tensor."""
     if backbone not in BACKBONES:
@@ -217,7 +230,12 @@ def build_backbone(
             f"Received: activation={activation!r}"
         )
     if backbone == "mobilefacenet":
-        return mobilefacenet(inputs, embedding_dim, width, activation)
+        return mobilefacenet(inputs, embedding_dim, width, activation, blocks)
+    if blocks is not None:
+        raise ValueError(
+            "`blocks` applies to backbone='mobilefacenet' only. "
+            f"Received: blocks={blocks!r}, backbone={backbone!r}"
+        )
     return BACKBONES[backbone](inputs, embedding_dim=embedding_dim, width=width)
 
 

@@ -49,6 +49,9 @@ class FaceEmbedder(keras.Model):
             Defaults to `0.3`.
         activation: MobileFaceNet's activation, `"prelu"` (the paper's,
             default) or `"relu"` (faster full-integer TFLite kernels).
+        blocks: MobileFaceNet's five bottleneck repeat counts; `None` is
+            the paper's `(5, 1, 6, 1, 2)`. Smaller values give a shallower,
+            faster model.
         **kwargs: `keras.Model` arguments (`name`, `trainable`, ...).
 
     Example:
@@ -72,6 +75,7 @@ class FaceEmbedder(keras.Model):
         width=1.0,
         threshold=0.3,
         activation="prelu",
+        blocks=None,
         **kwargs,
     ):
         if backbone not in BACKBONES:
@@ -85,13 +89,26 @@ class FaceEmbedder(keras.Model):
             input_size = _check_min_int("input_size", input_size, 16)
         width = check_positive("width", width)
         threshold = check_number("threshold", threshold)
+        if blocks is not None:
+            if (
+                not isinstance(blocks, (list, tuple))
+                or len(blocks) != 5
+                or not all(isinstance(b, int) and b >= 1 for b in blocks)
+            ):
+                raise ValueError(
+                    "`blocks` must be 5 positive integers (MobileFaceNet's "
+                    f"bottleneck repeats). Received: blocks={blocks!r}"
+                )
+            blocks = tuple(blocks)
         raw = input_size or image_size
         inputs = keras.Input((raw, raw, 3), name="pixels")
         x = inputs
         if raw != image_size:
             x = layers.Resizing(image_size, image_size, name="resize")(x)
         x = layers.Rescaling(1 / 128, offset=-127.5 / 128, name="normalize")(x)
-        x = build_backbone(backbone, x, embedding_dim, width, activation)
+        x = build_backbone(
+            backbone, x, embedding_dim, width, activation, blocks
+        )
         outputs = L2Normalization(name="embedding")(x)
         kwargs.setdefault("name", f"face_embedder_{backbone}")
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
@@ -102,6 +119,7 @@ class FaceEmbedder(keras.Model):
         self.width = width
         self.threshold = threshold
         self.activation = activation
+        self.blocks = blocks
 
     def get_config(self):
         return {
@@ -114,6 +132,7 @@ class FaceEmbedder(keras.Model):
             "width": self.width,
             "threshold": self.threshold,
             "activation": self.activation,
+            "blocks": None if self.blocks is None else list(self.blocks),
         }
 
     @classmethod

@@ -17,30 +17,6 @@ HEADS = ("arcface", "cosface")
 DEFAULT_MARGINS = {"arcface": 0.5, "cosface": 0.35}
 
 
-@kzoo_export("kzoo.applications.face.HalfFaces")
-class HalfFaces(keras.layers.Layer):
-    """Splits aligned faces down the vertical midline for SymFace.
-
-    Returns `(left, right_mirrored)`, each `[N, H, W, C]`: the left half
-    and the horizontally mirrored right half, each stretched back to the full
-    width so the shared embedder sees its usual input size. For a symmetric
-    face both are the same picture, so their embeddings should agree.
-    """
-
-    def call(self, images):
-        width = keras.ops.shape(images)[2]
-        half = width // 2
-        left = images[:, :, :half, :]
-        right = keras.ops.flip(images[:, :, width - half :, :], axis=2)
-        size = (images.shape[1], images.shape[2])
-        left = keras.ops.image.resize(left, size, interpolation="bilinear")
-        right = keras.ops.image.resize(right, size, interpolation="bilinear")
-        return left, right
-
-    def compute_output_shape(self, input_shape):
-        return input_shape, input_shape
-
-
 def make_head(head, num_classes, unpg=False, scale=64.0, margin=None):
     """The kzoo head layer for `head` in {"arcface", "cosface"}."""
     import kzoo
@@ -79,12 +55,17 @@ def build_training_model(
     """The Keras model `fit` trains: pixels and labels in, head logits out
     (plus the half-face embeddings when `symface`).
 
+    Inputs: `{"pixels": [N, S, S, 3], "labels": [N]}` and, with `symface`,
+    `"left"`/`"right"`: the half faces of `kzoo.data.half_face_pairs`
+    (`[N, S, S // 2, 3]`, the right one mirrored), which the model
+    stretches back to `S x S` so the shared embedder sees its input size.
     Outputs: `{"logits": [N, C(+N²)]}` and, with `symface`,
     `{"symmetry": [N, 2·d]}` (left and mirrored-right embeddings).
     """
     size = embedder.input_shape[1]
     pixels = keras.Input((size, size, 3), name="pixels")
     labels = keras.Input((), dtype="int32", name="labels")
+    inputs = {"pixels": pixels, "labels": labels}
     x = pixels
     if augment:
         x = keras.layers.RandomTranslation(
@@ -96,12 +77,13 @@ def build_training_model(
     )
     outputs = {"logits": keras.layers.Identity(name="logits")(logits)}
     if symface:
-        left, right = HalfFaces(name="half_faces")(x)
-        both = keras.layers.Concatenate(name="symmetry")(
-            [embedder(left), embedder(right)]
-        )
-        outputs["symmetry"] = both
-    return keras.Model({"pixels": pixels, "labels": labels}, outputs)
+        stretch = keras.layers.Resizing(size, size, name="stretch_half")
+        halves = []
+        for side in ("left", "right"):
+            inputs[side] = keras.Input((size, size // 2, 3), name=side)
+            halves.append(embedder(stretch(inputs[side])))
+        outputs["symmetry"] = keras.layers.Concatenate(name="symmetry")(halves)
+    return keras.Model(inputs, outputs)
 
 
 def _symmetry_loss():
@@ -115,6 +97,7 @@ def train_face(
     images,
     labels,
     *,
+    landmarks=None,
     backbone="mobilefacenet",
     head="arcface",
     unpg=False,
@@ -128,8 +111,10 @@ def train_face(
     embedding_dim=128,
     width=1.0,
     activation="prelu",
+    blocks=None,
     output=None,
     embedder=None,
+    callbacks=None,
     verbose=1,
     seed=0,
 ):
@@ -137,8 +122,10 @@ def train_face(
 
     The head (ArcFace or CosFace, optionally with UNPG's batch negatives)
     owns the class weights; the loss is sparse cross-entropy on its logits,
-    plus `symface_weight` × the SymFace facial-symmetry loss between the
-    embeddings of the left half and the mirrored right half. SGD with
+    plus `symface_weight` × the SymFace facial-symmetry loss
+    (`kzoo.losses.FacialSymmetryLoss`) between the embeddings of the left
+    half and the mirrored right half (`kzoo.data.half_face_pairs`, split on
+    the landmarks' symmetry axis when `landmarks` are given). SGD with
     momentum 0.9 and cosine decay.
 
     With `output`, the run is resumable: `keras.callbacks.BackupAndRestore`
@@ -151,7 +138,10 @@ def train_face(
     Args:
         images: uint8 `[N, S, S, 3]` aligned faces.
         labels: int `[N]` identity ids in `[0, num_classes)`.
-        backbone, embedding_dim, width, activation: see `FaceEmbedder`.
+        landmarks: optional `[N, 5, 2]` landmarks of `images` (for the
+            SymFace split axis and frontality ρ).
+        backbone, embedding_dim, width, activation, blocks: see
+            `FaceEmbedder`.
         head: `"arcface"` or `"cosface"`.
         unpg: append UNPG's filtered batch negatives.
         symface: add the SymFace term.
@@ -162,6 +152,7 @@ def train_face(
             (CosFace).
         output: run folder, or `None` for no files.
         embedder: an existing `FaceEmbedder` to fine-tune.
+        callbacks: extra Keras callbacks.
         verbose: `fit` verbosity (1 = progress bar).
         seed: seeds Keras' RNGs.
 
@@ -189,6 +180,7 @@ def train_face(
             image_size=images.shape[1],
             width=width,
             activation=activation,
+            blocks=blocks,
         )
     model = build_training_model(
         embedder, num_classes, head, unpg, symface, scale, margin
@@ -202,10 +194,15 @@ def train_face(
     }
     weights = {"logits": 1.0}
     targets = {"logits": labels}
+    inputs = {"pixels": images, "labels": labels}
     if symface:
+        from kzoo.data import half_face_pairs
+
+        left, right, rho = half_face_pairs(images, landmarks)
+        inputs.update(left=left, right=right)
         losses["symmetry"] = _symmetry_loss()
         weights["symmetry"] = float(symface_weight)
-        targets["symmetry"] = np.ones((len(labels), 1), "float32")
+        targets["symmetry"] = rho[:, None]
     model.compile(
         optimizer=keras.optimizers.SGD(
             schedule, momentum=0.9, weight_decay=5e-4
@@ -213,19 +210,19 @@ def train_face(
         loss=losses,
         loss_weights=weights,
     )
-    callbacks = []
+    callbacks = list(callbacks or [])
     if output is not None:
         os.makedirs(output, exist_ok=True)
-        callbacks += [
+        callbacks = [
             keras.callbacks.BackupAndRestore(os.path.join(output, "backup")),
             keras.callbacks.ModelCheckpoint(
                 os.path.join(output, "checkpoint.keras"),
                 monitor="loss",
                 save_best_only=True,
             ),
-        ]
+        ] + callbacks
     history = model.fit(
-        {"pixels": images, "labels": labels},
+        inputs,
         targets,
         batch_size=batch_size,
         epochs=epochs,
