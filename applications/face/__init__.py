@@ -3,6 +3,7 @@
 See `docs/applications/face.md`.
 """
 
+from kzoo.applications.face import presets
 from kzoo.applications.face.align import TEMPLATE_112
 from kzoo.applications.face.align import align_faces
 from kzoo.applications.face.align import similarity_transform
@@ -29,6 +30,7 @@ __all__ = [
     "load_identity_folder",
     "make_pairs",
     "parse_pairs",
+    "presets",
     "save_identity_folder",
     "similarity_transform",
     "synthetic_faces",
