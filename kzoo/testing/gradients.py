@@ -104,7 +104,9 @@ def numerical_gradient(fn, x, eps=1e-6):
     Returns:
         An array shaped like `x`.
     """
-    x = np.array(x, dtype=np.float64)
+    # A C-ordered copy: `reshape(-1)` must be a view for the in-place
+    # perturbation (a Fortran-ordered or strided input would make it a copy).
+    x = np.array(x, dtype=np.float64, order="C")
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for k in range(flat.size):
