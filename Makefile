@@ -38,7 +38,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml setup.py requirements/constraints.txt requirements/nodeps.txt
 	$(PY) -m pip install -q -c requirements/constraints.txt \
-		-e ".[tensorflow,jax,torch,export,test]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+		-e ".[tensorflow,jax,torch,export,apps,test]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
 	$(PY) -m pip install -q --no-deps -r requirements/nodeps.txt 2>&1 \
 		| { grep -v "$(PIP_NOISE)" || true; }
 	@touch $@

@@ -10,6 +10,7 @@ from kzoo import data
 from kzoo import distances
 from kzoo import evaluation
 from kzoo import export
+from kzoo import hub
 from kzoo import layers
 from kzoo import losses
 from kzoo import metrics
@@ -20,12 +21,19 @@ from kzoo import topology
 from kzoo import training
 from kzoo.version import __version__
 
+# isort: split
+# Last: the applications build on everything above (and register their
+# presets and serializable classes).
+from kzoo import applications
+
 __all__ = [
     "__version__",
+    "applications",
     "data",
     "distances",
     "evaluation",
     "export",
+    "hub",
     "layers",
     "losses",
     "metrics",

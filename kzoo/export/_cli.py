@@ -6,7 +6,9 @@ import os
 
 
 def add_arguments(parser):
-    parser.add_argument("model", help="the .keras file to export")
+    parser.add_argument(
+        "model", help="the .keras file or preset folder to export"
+    )
     parser.add_argument(
         "--format",
         choices=("tf_saved_model", "tflite"),

@@ -199,7 +199,8 @@ def export_model(
     for `"int8"` (judge int8 by `min_cosine`).
 
     Args:
-        model: a `keras.Model`, or the path to a `.keras` file.
+        model: a `keras.Model`, the path to a `.keras` file, or a preset
+            folder (`config.json` + `model.weights.h5`, see `kzoo.hub`).
         output: the `.tflite` file (format `"tflite"`) or the directory
             (format `"tf_saved_model"`) to write.
         format: `"tflite"` or `"tf_saved_model"`. Defaults to `"tflite"`.
@@ -263,6 +264,12 @@ def _export(
     and the exported outputs (`y_0`, `y_1`, ...), so that a parent process
     can compare them with its own backend's model.
     """
+    if isinstance(model, (str, os.PathLike)) and os.path.isfile(
+        os.path.join(os.fspath(model), "config.json")
+    ):
+        from kzoo.hub import load_preset
+
+        model = load_preset(os.fspath(model))  # a preset folder
     output = _validate(model, output, format, quantize, representative_data)
     arrays = {
         name: _load_array(name, value)

@@ -1,0 +1,40 @@
+"""Verified downloads and pretrained presets (`kzoo.hub`).
+
+- `download(url, sha256)` streams a file into the cache (`$KZOO_HOME`,
+  default `~/.kzoo`), verifies its SHA-256 and renames it into place
+  atomically; `KZOO_OFFLINE=1` forbids network access.
+- Presets are folders with `config.json` and `model.weights.h5`;
+  `load_preset(name_or_dir)` fetches a registered one or reads a local one.
+"""
+
+from kzoo.hub.download import ChecksumError
+from kzoo.hub.download import DownloadError
+from kzoo.hub.download import OfflineError
+from kzoo.hub.download import download
+from kzoo.hub.download import get_cache_dir
+from kzoo.hub.download import is_offline
+from kzoo.hub.download import sha256_of
+from kzoo.hub.presets import Preset
+from kzoo.hub.presets import get_preset_dir
+from kzoo.hub.presets import list_presets
+from kzoo.hub.presets import load_preset
+from kzoo.hub.presets import preset_from_folder
+from kzoo.hub.presets import register_preset
+from kzoo.hub.presets import save_preset
+
+__all__ = [
+    "ChecksumError",
+    "DownloadError",
+    "OfflineError",
+    "Preset",
+    "download",
+    "get_cache_dir",
+    "get_preset_dir",
+    "is_offline",
+    "list_presets",
+    "load_preset",
+    "preset_from_folder",
+    "register_preset",
+    "save_preset",
+    "sha256_of",
+]
