@@ -6,6 +6,7 @@ objects with Keras, so `.keras` files that use them load without
 `custom_objects`.
 """
 
+from kzoo import callbacks
 from kzoo import data
 from kzoo import distances
 from kzoo import evaluation
@@ -29,6 +30,7 @@ from kzoo import applications
 __all__ = [
     "__version__",
     "applications",
+    "callbacks",
     "data",
     "distances",
     "evaluation",

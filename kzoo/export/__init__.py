@@ -9,4 +9,9 @@ from kzoo.export.exporter import ExportReport
 from kzoo.export.exporter import export_model
 from kzoo.export.tflite_model import TFLiteModel
 
-__all__ = ["ExportReport", "TFLiteModel", "benchmark_tflite", "export_model"]
+__all__ = [
+    "ExportReport",
+    "TFLiteModel",
+    "benchmark_tflite",
+    "export_model",
+]

@@ -1,31 +1,27 @@
 """Layers: components with weights or deployment-relevant graph structure."""
 
-from kzoo.layers.aldr_kl import ALDRKL
+from kzoo.layers.adaptive_temperature_heads import AdaptiveTemperatureHeads
+from kzoo.layers.adaptive_weighted_info_nce import AdaptiveWeightedInfoNCE
 from kzoo.layers.cosine_classifier import CosineClassifier
-from kzoo.layers.ens_loss_head import EnsLossHead
-from kzoo.layers.gaussian_naive_bayes_head import GaussianNaiveBayesHead
-from kzoo.layers.hyperbolic import HyperbolicMLR
-from kzoo.layers.hyperbolic import PseudoNegativeSampler
-from kzoo.layers.hyperbolic import ToPoincare
+from kzoo.layers.dbpm_reweight import DBPMReweight
+from kzoo.layers.isogclr import ISogCLR
 from kzoo.layers.l2_normalization import L2Normalization
 from kzoo.layers.margin_heads import ArcFaceHead
 from kzoo.layers.margin_heads import CosFaceHead
 from kzoo.layers.margin_heads import UNPGHead
 from kzoo.layers.margin_heads import whisker_filter
-from kzoo.layers.set2set import Set2Set
+from kzoo.layers.pair_gate import PairGate
 
 __all__ = [
-    "ALDRKL",
+    "AdaptiveTemperatureHeads",
+    "AdaptiveWeightedInfoNCE",
     "ArcFaceHead",
     "CosFaceHead",
     "CosineClassifier",
-    "EnsLossHead",
-    "GaussianNaiveBayesHead",
-    "HyperbolicMLR",
+    "DBPMReweight",
+    "ISogCLR",
     "L2Normalization",
-    "PseudoNegativeSampler",
-    "Set2Set",
-    "ToPoincare",
+    "PairGate",
     "UNPGHead",
     "whisker_filter",
 ]

@@ -1,11 +1,13 @@
-"""Streaming Keras metrics."""
+"""Streaming metrics (`keras.metrics.Metric`) with sum-reducible state."""
 
+from kzoo.metrics.alignment import Alignment
 from kzoo.metrics.retrieval_auc import RetrievalAUC
-from kzoo.metrics.topology import BettiMatchingError
-from kzoo.metrics.topology import BettiNumberError
+from kzoo.metrics.tolerance import Tolerance
+from kzoo.metrics.uniformity import Uniformity
 
 __all__ = [
-    "BettiMatchingError",
-    "BettiNumberError",
+    "Alignment",
     "RetrievalAUC",
+    "Tolerance",
+    "Uniformity",
 ]
