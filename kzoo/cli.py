@@ -30,6 +30,7 @@ COMMANDS = {
     "bench": (
         "kzoo._bench._cli",
         "Time the pairwise losses against each backend's similarity floor.",
+    ),
     "bench-tflite": (
         "kzoo.export._bench_cli",
         "Median single-image latency of a .tflite model (1 and 2 threads).",
@@ -37,9 +38,11 @@ COMMANDS = {
     "train": (
         "kzoo.applications._train_cli",
         "Train an application model (kzoo train face ...).",
+    ),
     "evaluate": (
         "kzoo.applications._evaluate_cli",
         "Evaluate an application model (kzoo evaluate face ...).",
+    ),
     "presets": (
         "kzoo.hub._cli",
         "List the pretrained presets that kzoo.hub can download.",
