@@ -4,6 +4,12 @@ Everything here works under `jax.jit`, `tf.function(jit_compile=True)` and
 `torch.compile`: shapes never depend on data, selections are dense masks.
 """
 
+from kzoo.ops.hyperbolic import clip_feature_norm
+from kzoo.ops.hyperbolic import expmap0
+from kzoo.ops.hyperbolic import logmap0
+from kzoo.ops.hyperbolic import mobius_add
+from kzoo.ops.hyperbolic import poincare_distance
+from kzoo.ops.hyperbolic import project_to_ball
 from kzoo.ops.masks import label_masks
 from kzoo.ops.masks import masked_max
 from kzoo.ops.masks import masked_min
@@ -19,16 +25,22 @@ from kzoo.ops.sorting import diffsort
 from kzoo.ops.streaming import tiled_row_reduce
 
 __all__ = [
+    "clip_feature_norm",
     "diffsort",
+    "expmap0",
     "l2_normalize",
     "label_masks",
+    "logmap0",
     "masked_logsumexp",
     "masked_max",
     "masked_min",
+    "mobius_add",
     "pairwise_cosine_similarity",
     "pairwise_distance",
     "pairwise_dot",
     "pairwise_squared_distance",
+    "poincare_distance",
+    "project_to_ball",
     "safe_norm",
     "safe_sqrt",
     "tiled_row_reduce",
