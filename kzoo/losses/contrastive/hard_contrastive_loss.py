@@ -128,6 +128,11 @@ class HardContrastiveLoss(NTXentLoss):
 
     def get_config(self):
         config = super().get_config()
+        # Dense path only: the hardest-negative selection needs every
+        # negative of a row at once, so `chunk_size` / cross-replica
+        # gathering are not offered (not constructor arguments).
+        config.pop("chunk_size", None)
+        config.pop("gather_across_replicas", None)
         config.update(k=self.k, alpha=self.alpha)
         return config
 

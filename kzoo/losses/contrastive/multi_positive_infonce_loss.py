@@ -131,6 +131,10 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
         config = super().get_config()
         config.pop("distance", None)
         config.pop("miner", None)
+        # Dense path only (positives come from label pairs): not constructor
+        # arguments.
+        config.pop("chunk_size", None)
+        config.pop("gather_across_replicas", None)
         config["normalize"] = self.normalize
         return config
 
