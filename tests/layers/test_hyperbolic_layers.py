@@ -23,8 +23,12 @@ def _features(n=6, d=4, seed=0, scale=3.0):
 
 
 def test_to_poincare_matches_geoopt():
-    geoopt = pytest.importorskip("geoopt")
-    torch = pytest.importorskip("torch")
+    geoopt = pytest.importorskip(
+        "geoopt", reason="a pinned test extra (pip install .[test])"
+    )
+    torch = pytest.importorskip(
+        "torch", reason="a pinned test extra (pip install .[test])"
+    )
     x = _features()
     layer = kzoo.layers.ToPoincare(c=C, clip_radius=2.0)
     got = keras.ops.convert_to_numpy(layer(x.astype("float32")))

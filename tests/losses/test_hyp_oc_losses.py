@@ -43,8 +43,12 @@ def test_hyp_pc_value_and_gradient(distance):
     num = numerical_gradient(lambda t: ref.hyp_pc(t, C, distance), z)
     np.testing.assert_allclose(grad, num, rtol=1e-3, atol=1e-5)
     if distance == "artanh":  # independent: geoopt's PoincareBall.dist
-        geoopt = pytest.importorskip("geoopt")
-        torch = pytest.importorskip("torch")
+        geoopt = pytest.importorskip(
+            "geoopt", reason="a pinned test extra (pip install .[test])"
+        )
+        torch = pytest.importorskip(
+            "torch", reason="a pinned test extra (pip install .[test])"
+        )
         t = torch.tensor(z, requires_grad=True)
         d = geoopt.PoincareBall(c=C).dist(t[:3], t[3:])
         (d.sum() / 6).backward()

@@ -10,8 +10,12 @@ import kzoo
 from kzoo.testing import numerical_gradient
 from kzoo.testing import value_and_grad
 
-geoopt = pytest.importorskip("geoopt")
-torch = pytest.importorskip("torch")
+geoopt = pytest.importorskip(
+    "geoopt", reason="a pinned test extra (pip install .[test])"
+)
+torch = pytest.importorskip(
+    "torch", reason="a pinned test extra (pip install .[test])"
+)
 
 C = 0.1
 
