@@ -61,6 +61,12 @@ def _as_bool(mask):
     return mask
 
 
+def _is_sentinel(value, sentinel):
+    """Whether `value` is the Python number `sentinel` (then the `any` pass
+    that substitutes the empty-slice value can be skipped)."""
+    return isinstance(value, (int, float)) and float(value) == sentinel
+
+
 @kzoo_export("kzoo.ops.masked_max")
 def masked_max(x, mask, axis=-1, keepdims=False, empty_value=-BIG):
     """Maximum of the entries of `x` where `mask` holds; `empty_value` if none.
@@ -79,6 +85,8 @@ def masked_max(x, mask, axis=-1, keepdims=False, empty_value=-BIG):
     x = ops.convert_to_tensor(x)
     mask = _as_bool(mask)
     out = ops.max(ops.where(mask, x, -BIG), axis=axis, keepdims=keepdims)
+    if _is_sentinel(empty_value, -BIG):  # an empty slice already gives -BIG
+        return out
     any_valid = ops.any(mask, axis=axis, keepdims=keepdims)
     return ops.where(any_valid, out, ops.cast(empty_value, x.dtype))
 
@@ -100,5 +108,7 @@ def masked_min(x, mask, axis=-1, keepdims=False, empty_value=BIG):
     x = ops.convert_to_tensor(x)
     mask = _as_bool(mask)
     out = ops.min(ops.where(mask, x, BIG), axis=axis, keepdims=keepdims)
+    if _is_sentinel(empty_value, BIG):  # an empty slice already gives BIG
+        return out
     any_valid = ops.any(mask, axis=axis, keepdims=keepdims)
     return ops.where(any_valid, out, ops.cast(empty_value, x.dtype))

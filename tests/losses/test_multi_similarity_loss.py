@@ -24,7 +24,21 @@ HYPER = {
     "defaults": {},
     "sharp": {"alpha": 4.0, "beta": 60.0, "base": 0.3, "epsilon": 0.2},
     "no_mining": {"epsilon": None},
+    # β(1 − λ) = 55: the fused closed-form path near its exponent limit.
+    "steep_fused": {"beta": 110.0, "base": 0.5},
+    # β(1 − λ) = 70 > 60: the generic stabilized log-sum-exp path.
+    "beyond_fused_limit": {"beta": 100.0, "base": 0.3},
 }
+
+
+def test_fused_path_is_taken_within_its_exponent_limit():
+    from kzoo.losses.metric_learning import multi_similarity_loss as msl
+
+    cos = kzoo.distances.CosineSimilarity()
+    assert msl._fusable(cos, 2.0, 50.0, 0.5)
+    assert msl._fusable(cos, 2.0, 110.0, 0.5)
+    assert not msl._fusable(cos, 2.0, 100.0, 0.3)
+    assert not msl._fusable(kzoo.distances.EuclideanDistance(), 2.0, 50.0, 0.5)
 
 
 def _pml_objects(kwargs):

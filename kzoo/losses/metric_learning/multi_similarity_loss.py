@@ -1,5 +1,6 @@
 """Multi-similarity loss (Wang et al., CVPR 2019)."""
 
+import keras
 from keras import ops
 
 from kzoo import ops as kops
@@ -8,6 +9,8 @@ from kzoo._validation import check_number
 from kzoo._validation import check_positive
 from kzoo._validation import is_number
 from kzoo.api_export import kzoo_export
+from kzoo.backend.autodiff import custom_vjp
+from kzoo.distances import CosineSimilarity
 from kzoo.losses.base import PairWeightingLoss
 from kzoo.losses.base import fill_common_args
 from kzoo.miners import MultiSimilarityMiner
@@ -43,6 +46,20 @@ def _ms_per_anchor(labels, mat, distance, alpha, beta, base, epsilon, official):
     else:
         miner = MultiSimilarityMiner(epsilon, distance=distance)
         pos_w, neg_w = miner.mine(mat, pos, neg)
+    if _fusable(distance, alpha, beta, base):
+        losses = _fused_terms(alpha, beta, base)(mat, pos_w, neg_w)
+    else:
+        losses = _generic_terms(mat, pos_w, neg_w, distance, alpha, beta, base)
+    if official:
+        complete = ops.logical_and(
+            ops.any(ops.greater(pos_w, 0), axis=1),
+            ops.any(ops.greater(neg_w, 0), axis=1),
+        )
+        losses = ops.where(complete, losses, 0.0)
+    return losses
+
+
+def _generic_terms(mat, pos_w, neg_w, distance, alpha, beta, base):
     pos_term = (
         kops.masked_logsumexp(
             alpha * distance.margin(mat, base), pos_w, add_one=True
@@ -55,14 +72,65 @@ def _ms_per_anchor(labels, mat, distance, alpha, beta, base, epsilon, official):
         )
         / beta
     )
-    losses = pos_term + neg_term
-    if official:
-        complete = ops.logical_and(
-            ops.any(ops.greater(pos_w, 0), axis=1),
-            ops.any(ops.greater(neg_w, 0), axis=1),
-        )
-        losses = ops.where(complete, losses, 0.0)
-    return losses
+    return pos_term + neg_term
+
+
+# Largest exponent the fused path may meet. With cosine similarity S in
+# [-1, 1], -α(S - λ) ≤ α(1 + λ) and β(S - λ) ≤ β(1 - λ); a sum of even 10⁶
+# terms of e⁶⁰ stays far below float32's maximum (3.4e38). Terms that
+# underflow to 0 (exponents below about -100) weigh less than 1e-38.
+_FUSED_EXPONENT_LIMIT = 60.0
+
+
+def _fusable(distance, alpha, beta, base):
+    return (
+        type(distance) is CosineSimilarity
+        and alpha * (1.0 + base) <= _FUSED_EXPONENT_LIMIT
+        and beta * (1.0 - base) <= _FUSED_EXPONENT_LIMIT
+    )
+
+
+_FUSED = {}
+
+
+def _fused_terms(alpha, beta, base):
+    """The two soft-weighting terms with their closed-form gradient.
+
+    With bounded exponents no maximum needs factoring out, so the forward is
+    two exponentials and two row sums, and the backward reuses them:
+
+    ```
+    Pᵢⱼ = wᵖᵢⱼ exp(−α(Sᵢⱼ − λ)),   Nᵢⱼ = wⁿᵢⱼ exp(β(Sᵢⱼ − λ))
+    Lᵢ = log(1 + Σⱼ Pᵢⱼ)/α + log(1 + Σⱼ Nᵢⱼ)/β
+    ∂Lᵢ/∂Sᵢⱼ = Nᵢⱼ/(1 + Σₖ Nᵢₖ) − Pᵢⱼ/(1 + Σₖ Pᵢₖ)
+    ```
+
+    Autodiff of the generic masked log-sum-exp spends several more passes
+    over the B×B matrix (maximum, masks, shifted copies), which dominates on
+    eager backends.
+    """
+    key = (keras.backend.backend(), alpha, beta, base)
+    if key not in _FUSED:
+
+        def forward(mat, pos_w, neg_w):
+            shifted = mat - base
+            p = ops.exp(shifted * -alpha) * pos_w
+            n = ops.exp(shifted * beta) * neg_w
+            sum_p = ops.sum(p, axis=1)
+            sum_n = ops.sum(n, axis=1)
+            out = ops.log1p(sum_p) / alpha + ops.log1p(sum_n) / beta
+            return out, (p, n, sum_p, sum_n)
+
+        def backward(res, upstream):
+            p, n, sum_p, sum_n = res
+            grad = (
+                n * (upstream / (1.0 + sum_n))[:, None]
+                - p * (upstream / (1.0 + sum_p))[:, None]
+            )
+            return grad, None, None
+
+        _FUSED[key] = custom_vjp(forward, backward)
+    return _FUSED[key]
 
 
 @kzoo_export("kzoo.losses.MultiSimilarityLoss")
