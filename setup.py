@@ -18,5 +18,13 @@ package_dir = {"kzoo": "kzoo", "kzoo.applications": "applications"}
 setup(
     packages=packages + apps,
     package_dir=package_dir,
-    package_data={"kzoo.applications": ["*/*.md", "*.md", "*/*.json"]},
+    package_data={
+        "kzoo.applications": [
+            "*/*.md",
+            "*.md",
+            "*/*.json",
+            "*/presets/*/*.json",
+            "*/presets/*/*.h5",
+        ]
+    },
 )

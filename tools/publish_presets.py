@@ -14,16 +14,22 @@ Steps:
 3. exports TFLite float32, dynamic-range and int8 (representative data: the
    training images) and a SavedModel, and reports per format the size, max
    |Δ| and mean cosine to the Keras embeddings, and held-out accuracy;
-4. writes `<output>/<name>/` (config.json, model.weights.h5, metadata.json:
-   the release assets, plus the exported models) and
+4. writes `<output>/<name>/` (config.json, model.weights.h5, metadata.json,
+   plus the exported models), `<output>/release/<name>-<file>` (the three
+   release assets, flat, under the names the registry uses) and
    `<output>/<name>.registry.json` — the entry to append to
    `applications/face/presets.json` once the assets are uploaded to
    `--base-url`.
+
+`--from-run DIR` publishes a finished run without training again. A
+`--base-url` without a scheme is a path relative to the registry file, for
+presets whose files ship inside the package (`--asset-prefix ""`).
 """
 
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -48,8 +54,60 @@ def parse_args(argv=None):
     p.add_argument("--activation", default="prelu")
     p.add_argument("--blocks", type=int, nargs=5, default=None)
     p.add_argument("--scale", type=float, default=32.0)
+    p.add_argument("--learning-rate", type=float, default=0.1)
+    p.add_argument(
+        "--jit-compile",
+        choices=("auto", "on", "off"),
+        default="off",
+        help="XLA for training (default off: on CPU, TensorFlow's XLA "
+        "depthwise convolutions train MobileFaceNet slower)",
+    )
+    p.add_argument(
+        "--asset-prefix",
+        default=None,
+        help="prefix of the release-asset names (default '<name>-': one "
+        "release holds several presets in a flat namespace)",
+    )
     p.add_argument("--skip-export", action="store_true")
+    p.add_argument(
+        "--from-run",
+        default=None,
+        help="publish a finished run folder of this script (or of "
+        "`kzoo train face`) instead of training; the training options are "
+        "then only recorded",
+    )
     return p.parse_args(argv)
+
+
+def _size(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(
+        os.path.getsize(os.path.join(root, name))
+        for root, _, names in os.walk(path)
+        for name in names
+    )
+
+
+def _saved_model(path):
+    """A NumPy-in, NumPy-out callable of an exported SavedModel."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(path)
+
+    def run(images, batch_size=256):
+        images = np.asarray(images, "float32")
+        return np.concatenate(
+            [
+                np.asarray(
+                    loaded.serve(tf.constant(images[i : i + batch_size]))
+                )
+                for i in range(0, len(images), batch_size)
+            ]
+        )
+
+    run.loaded = loaded  # keep the variables alive
+    return run
 
 
 def main(argv=None):
@@ -64,24 +122,43 @@ def main(argv=None):
     images, labels, landmarks = load_data(args.data, args.image_size, seed=0)
     held, held_labels, _ = load_data(args.heldout, args.image_size, seed=1)
     pairs = face.make_pairs(held_labels, 10, 300, seed=1)
-    start = time.time()
-    embedder, history = face.train_face(
-        images,
-        labels,
-        landmarks=landmarks,
-        backbone=args.backbone,
-        head=args.head,
-        unpg=args.unpg,
-        symface=args.symface,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        scale=args.scale,
-        width=args.width,
-        activation=args.activation,
-        blocks=args.blocks,
-        output=os.path.join(args.output, f"{args.name}_run"),
-    )
-    train_s = time.time() - start
+    run_dir = args.from_run or os.path.join(args.output, f"{args.name}_run")
+    timing = os.path.join(run_dir, "train_seconds.json")
+    if args.from_run:
+        # Publish a finished `train_face` run without training again.
+        embedder = face.FaceEmbedder.from_preset(
+            os.path.join(run_dir, "preset")
+        )
+        train_s = None
+        if os.path.exists(timing):
+            with open(timing) as f:
+                train_s = json.load(f)["train_seconds"]
+    else:
+        start = time.time()
+        embedder, history = face.train_face(
+            images,
+            labels,
+            landmarks=landmarks,
+            backbone=args.backbone,
+            head=args.head,
+            unpg=args.unpg,
+            symface=args.symface,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            scale=args.scale,
+            width=args.width,
+            activation=args.activation,
+            blocks=args.blocks,
+            learning_rate=args.learning_rate,
+            jit_compile={"auto": "auto", "on": True, "off": False}[
+                args.jit_compile
+            ],
+            verbose=2,
+            output=run_dir,
+        )
+        train_s = time.time() - start
+        with open(timing, "w") as f:
+            json.dump({"train_seconds": train_s}, f)
     result = face.evaluate_verification(
         embedder.embed,
         held,
@@ -95,30 +172,38 @@ def main(argv=None):
         reference = embedder.embed(held[:256])
         rep = images[np.random.default_rng(0).permutation(len(images))[:200]]
         for fmt, quant in (
+            ("savedmodel", None),
             ("float32", None),
             ("dynamic", "dynamic"),
             ("int8", "int8"),
         ):
-            path = os.path.join(folder, f"{args.name}_{fmt}.tflite")
+            saved = fmt == "savedmodel"
+            path = os.path.join(
+                folder, f"{args.name}_{fmt}" + ("" if saved else ".tflite")
+            )
             kzoo.export.export_model(
                 embedder,
                 path,
+                format="tf_saved_model" if saved else "tflite",
                 quantize=quant,
-                representative_data=rep.astype("float32"),
+                representative_data=None if saved else rep.astype("float32"),
                 sample_input=held[:8].astype("float32"),
                 verbose=False,
             )
-            tfl = kzoo.export.TFLiteModel(path)
-            out = tfl(held[:256].astype("float32"))
-            r = face.evaluate_verification(tfl, held, pairs)
+            run = _saved_model(path) if saved else kzoo.export.TFLiteModel(path)
+            out = run(held[:256].astype("float32"))
+            r = face.evaluate_verification(run, held, pairs)
             formats[fmt] = {
-                "size_bytes": os.path.getsize(path),
+                "size_bytes": _size(path),
                 "max_abs_diff": float(np.abs(out - reference).max()),
                 "mean_cosine": float(np.mean(np.sum(out * reference, 1))),
                 "accuracy": r["accuracy"],
                 "tar_at_far_1e-3": r["tar"],
-                "latency_ms": kzoo.export.benchmark_tflite(path, runs=30),
             }
+            if not saved:
+                formats[fmt]["latency_ms"] = kzoo.export.benchmark_tflite(
+                    path, runs=30
+                )
     metadata = {
         "training_data": args.data,
         "heldout_data": args.heldout,
@@ -127,10 +212,11 @@ def main(argv=None):
         "unpg": args.unpg,
         "symface": args.symface,
         "epochs": args.epochs,
-        "train_seconds": round(train_s, 1),
+        "train_seconds": None if train_s is None else round(train_s, 1),
         "accuracy": result["accuracy"],
         "accuracy_std": result["std"],
         "tar_at_far_1e-3": result["tar"],
+        "auc": result["auc"],
         "threshold": embedder.threshold,
         "exports": formats,
     }
@@ -144,6 +230,7 @@ def main(argv=None):
     os.makedirs(staging, exist_ok=True)
     for name in ("config.json", "model.weights.h5", "metadata.json"):
         os.replace(os.path.join(folder, name), os.path.join(staging, name))
+    prefix = f"{args.name}-" if args.asset_prefix is None else args.asset_prefix
     entry = kzoo.hub.preset_from_folder(
         args.name,
         staging,
@@ -154,8 +241,16 @@ def main(argv=None):
         + f", held-out accuracy {result['accuracy']:.4f}",
         accuracy=result["accuracy"],
         training_data=args.data,
+        asset_prefix=prefix,
     )
+    # The release assets, flat, under the names the registry entry uses.
+    release = os.path.join(args.output, "release")
+    os.makedirs(release, exist_ok=True)
     for name in ("config.json", "model.weights.h5", "metadata.json"):
+        shutil.copyfile(
+            os.path.join(staging, name),
+            os.path.join(release, prefix + name),
+        )
         os.replace(os.path.join(staging, name), os.path.join(folder, name))
     os.rmdir(staging)
     with open(

@@ -77,6 +77,13 @@ def add_train_arguments(parser):
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--jit-compile",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="compile the train step with XLA (default auto; 'off' trains "
+        "MobileFaceNet faster on a TensorFlow CPU)",
+    )
+    parser.add_argument(
         "--output",
         required=True,
         help="run folder: backup/ (resume), checkpoint.keras, preset/",
@@ -109,6 +116,9 @@ def train(args):
         output=args.output,
         verbose=0 if args.quiet else 1,
         seed=args.seed,
+        jit_compile={"auto": "auto", "on": True, "off": False}[
+            args.jit_compile
+        ],
     )
     print(
         f"trained on {len(images)} images of {labels.max() + 1} identities; "

@@ -117,6 +117,7 @@ def train_face(
     callbacks=None,
     verbose=1,
     seed=0,
+    jit_compile="auto",
 ):
     """Trains a face embedder with a margin head; resumable.
 
@@ -155,6 +156,10 @@ def train_face(
         callbacks: extra Keras callbacks.
         verbose: `fit` verbosity (1 = progress bar).
         seed: seeds Keras' RNGs.
+        jit_compile: passed to `compile`. Defaults to `"auto"`. On CPU,
+            `False` trains MobileFaceNet faster on TensorFlow (XLA's
+            depthwise convolutions are slow there: 19 vs 27 images/s at
+            112 px on 2 cores).
 
     Returns:
         `(embedder, history_dict)`.
@@ -209,6 +214,7 @@ def train_face(
         ),
         loss=losses,
         loss_weights=weights,
+        jit_compile=jit_compile,
     )
     callbacks = list(callbacks or [])
     if output is not None:

@@ -11,6 +11,7 @@ accepts a local preset folder.
 import dataclasses
 import json
 import os
+import shutil
 
 import keras
 
@@ -140,7 +141,15 @@ def get_preset_dir(name_or_dir, cache_dir=None):
     root = get_cache_dir() if cache_dir is None else os.fspath(cache_dir)
     folder = os.path.join(root, "presets", preset.name)
     for filename, (url, sha256) in preset.files.items():
-        download(url, sha256, cache_dir=folder, filename=filename)
+        path = download(url, sha256, cache_dir=folder, filename=filename)
+        target = os.path.join(folder, filename)
+        if os.path.abspath(path) != os.path.abspath(target):
+            # A local or file:// asset is verified in place; copy it so the
+            # preset folder is complete (atomically, like a download).
+            os.makedirs(folder, exist_ok=True)
+            partial = target + ".part"
+            shutil.copyfile(path, partial)
+            os.replace(partial, target)
     return folder
 
 
@@ -190,12 +199,16 @@ def load_preset(name_or_dir, cache_dir=None):
 
 
 @kzoo_export("kzoo.hub.preset_from_folder")
-def preset_from_folder(name, directory, base_url, description="", **metadata):
+def preset_from_folder(
+    name, directory, base_url, description="", asset_prefix="", **metadata
+):
     """A registry entry for a preset folder published under `base_url`.
 
-    Every file of the folder is listed with the URL `base_url/<filename>` and
-    its SHA-256; `metadata` gets `size_bytes` added. Used by
-    `tools/publish_presets.py`.
+    Every file of the folder is listed with the URL
+    `base_url/<asset_prefix><filename>` and its SHA-256 (release assets are
+    one flat namespace, so several presets in one release need a prefix such
+    as `"<name>-"`; the files are still saved under their own names);
+    `metadata` gets `size_bytes` added. Used by `tools/publish_presets.py`.
     """
     files = {}
     size = 0
@@ -204,7 +217,7 @@ def preset_from_folder(name, directory, base_url, description="", **metadata):
         if not os.path.isfile(path) or filename.startswith("."):
             continue
         files[filename] = (
-            base_url.rstrip("/") + "/" + filename,
+            base_url.rstrip("/") + "/" + asset_prefix + filename,
             sha256_of(path),
         )
         size += os.path.getsize(path)

@@ -111,6 +111,38 @@ def test_load_registered_preset_downloads_once(published, registered, tmp_path):
     assert server.requests == before
 
 
+def test_prefixed_release_assets(published, tmp_path):
+    # Release assets share one flat namespace: the registry names
+    # "<prefix><file>" URLs, and the files land under their own names.
+    flat = tmp_path / "release"
+    flat.mkdir()
+    for name in os.listdir(published["good"]):
+        shutil.copy(published["good"] / name, flat / f"tiny-{name}")
+    with FileServer(str(flat)) as server:
+        preset = kzoo.hub.preset_from_folder(
+            "tiny-prefixed",
+            str(published["good"]),
+            server.url("").rstrip("/"),
+            asset_prefix="tiny-",
+        )
+        assert preset.files["config.json"][0].endswith("/tiny-config.json")
+        kzoo.hub.register_preset(preset)
+        try:
+            loaded = kzoo.hub.load_preset("tiny-prefixed", cache_dir=tmp_path)
+        finally:
+            unregister_preset("tiny-prefixed")
+    assert sorted(os.listdir(tmp_path / "presets" / "tiny-prefixed")) == [
+        "config.json",
+        "metadata.json",
+        "model.weights.h5",
+    ]
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(published["x"])),
+        keras.ops.convert_to_numpy(published["model"](published["x"])),
+        atol=1e-6,
+    )
+
+
 def test_tampered_weights_raise_and_leave_nothing(
     published, registered, tmp_path
 ):
