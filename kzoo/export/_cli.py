@@ -7,7 +7,9 @@ import os
 
 def add_arguments(parser):
     parser.add_argument(
-        "model", help="the .keras file or preset folder to export"
+        "model",
+        help="the .keras file, preset folder or registered preset name to "
+        "export",
     )
     parser.add_argument(
         "--format",

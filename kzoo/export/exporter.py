@@ -199,7 +199,8 @@ def export_model(
     for `"int8"` (judge int8 by `min_cosine`).
 
     Args:
-        model: a `keras.Model`, the path to a `.keras` file, or a preset
+        model: a `keras.Model`, the path to a `.keras` file, a registered
+            preset name (see `kzoo presets`), or a preset
             folder (`config.json` + `model.weights.h5`, see `kzoo.hub`).
         output: the `.tflite` file (format `"tflite"`) or the directory
             (format `"tf_saved_model"`) to write.
@@ -264,12 +265,16 @@ def _export(
     and the exported outputs (`y_0`, `y_1`, ...), so that a parent process
     can compare them with its own backend's model.
     """
-    if isinstance(model, (str, os.PathLike)) and os.path.isfile(
-        os.path.join(os.fspath(model), "config.json")
-    ):
+    if isinstance(model, (str, os.PathLike)):
+        from kzoo.hub import list_presets
         from kzoo.hub import load_preset
 
-        model = load_preset(os.fspath(model))  # a preset folder
+        path = os.fspath(model)
+        registered = {p.name for p in list_presets()}
+        if os.path.isfile(os.path.join(path, "config.json")) or (
+            not os.path.exists(path) and path in registered
+        ):
+            model = load_preset(path)  # a preset folder or registered name
     output = _validate(model, output, format, quantize, representative_data)
     arrays = {
         name: _load_array(name, value)

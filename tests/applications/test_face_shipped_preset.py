@@ -66,3 +66,19 @@ def test_preset_separates_held_out_identities(embedder):
     assert balanced >= 0.9
     _, decision = model.verify(images[:4], images[1:5])
     assert decision.dtype == bool and decision.shape == (4,)
+
+
+@pytest.mark.tf_only
+def test_export_by_preset_name(embedder, tmp_path, monkeypatch):
+    # `kzoo export mobilefacenet_synthfaces -o face.tflite`: the name is
+    # resolved through the registry; pixels in, unit-norm embeddings out.
+    model, cache = embedder
+    monkeypatch.setenv("KZOO_HOME", str(cache))
+    images, _, _ = face.synthetic_faces(2, 2, difficulty=1.0, seed=1)
+    path = str(tmp_path / "face.tflite")
+    report = kzoo.export.export_model(
+        NAME, path, sample_input=images.astype("float32"), verbose=False
+    )
+    assert report.max_abs_diff < 1e-5
+    out = kzoo.export.TFLiteModel(path)(images.astype("float32"))
+    np.testing.assert_allclose(out, model.embed(images), atol=1e-5)
