@@ -74,7 +74,7 @@ def table(output):
         rows.append(
             f"| {label} | {meta['accuracy']:.4f} ± "
             f"{meta['accuracy_std']:.4f} | {meta['tar_at_far_1e-3']:.4f} | "
-            f"{meta.get('auc', float('nan')):.4f} | "
+            f"{meta['auc']:.5f} | "
             + ("—" if seconds is None else f"{seconds / 60:.1f} min")
             + " |"
         )
