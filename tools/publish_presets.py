@@ -37,6 +37,8 @@ import numpy as np
 
 
 def parse_args(argv=None):
+    from kzoo.applications.face._cli import add_jit_compile_argument
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--name", default="mobilefacenet_synthfaces")
     p.add_argument("--base-url", required=True)
@@ -55,13 +57,7 @@ def parse_args(argv=None):
     p.add_argument("--blocks", type=int, nargs=5, default=None)
     p.add_argument("--scale", type=float, default=32.0)
     p.add_argument("--learning-rate", type=float, default=0.1)
-    p.add_argument(
-        "--jit-compile",
-        choices=("auto", "on", "off"),
-        default="off",
-        help="XLA for training (default off: on CPU, TensorFlow's XLA "
-        "depthwise convolutions train MobileFaceNet slower)",
-    )
+    add_jit_compile_argument(p, "off")
     p.add_argument(
         "--asset-prefix",
         default=None,
@@ -79,43 +75,14 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _size(path):
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    return sum(
-        os.path.getsize(os.path.join(root, name))
-        for root, _, names in os.walk(path)
-        for name in names
-    )
-
-
-def _saved_model(path):
-    """A NumPy-in, NumPy-out callable of an exported SavedModel."""
-    import tensorflow as tf
-
-    loaded = tf.saved_model.load(path)
-
-    def run(images, batch_size=256):
-        images = np.asarray(images, "float32")
-        return np.concatenate(
-            [
-                np.asarray(
-                    loaded.serve(tf.constant(images[i : i + batch_size]))
-                )
-                for i in range(0, len(images), batch_size)
-            ]
-        )
-
-    run.loaded = loaded  # keep the variables alive
-    return run
-
-
 def main(argv=None):
     args = parse_args(argv)
     from kzoo.applications import face
+    from kzoo.applications.face._cli import JIT_COMPILE
     from kzoo.applications.face._cli import load_data
 
     import kzoo
+    from kzoo.export._convert import _run_artifact
 
     folder = os.path.join(args.output, args.name)
     os.makedirs(folder, exist_ok=True)
@@ -150,9 +117,7 @@ def main(argv=None):
             activation=args.activation,
             blocks=args.blocks,
             learning_rate=args.learning_rate,
-            jit_compile={"auto": "auto", "on": True, "off": False}[
-                args.jit_compile
-            ],
+            jit_compile=JIT_COMPILE[args.jit_compile],
             verbose=2,
             output=run_dir,
         )
@@ -181,7 +146,7 @@ def main(argv=None):
             path = os.path.join(
                 folder, f"{args.name}_{fmt}" + ("" if saved else ".tflite")
             )
-            kzoo.export.export_model(
+            report = kzoo.export.export_model(
                 embedder,
                 path,
                 format="tf_saved_model" if saved else "tflite",
@@ -190,11 +155,17 @@ def main(argv=None):
                 sample_input=held[:8].astype("float32"),
                 verbose=False,
             )
-            run = _saved_model(path) if saved else kzoo.export.TFLiteModel(path)
+            if saved:
+                # The exporter's own SavedModel runner (one load per call).
+                run = lambda x, p=path: _run_artifact(  # noqa: E731
+                    p, "tf_saved_model", np.asarray(x, "float32")
+                )[0]
+            else:
+                run = kzoo.export.TFLiteModel(path)
             out = run(held[:256].astype("float32"))
             r = face.evaluate_verification(run, held, pairs)
             formats[fmt] = {
-                "size_bytes": _size(path),
+                "size_bytes": report.size_bytes,
                 "max_abs_diff": float(np.abs(out - reference).max()),
                 "mean_cosine": float(np.mean(np.sum(out * reference, 1))),
                 "accuracy": r["accuracy"],
