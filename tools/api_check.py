@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "kzoo.export",
     "kzoo.layers",
     "kzoo.losses",
+    "kzoo.losses.inputs",
     "kzoo.metrics",
     "kzoo.miners",
     "kzoo.models",
