@@ -31,6 +31,52 @@ register_snippet(
 )
 
 
+def in_batch_pair_sums(logits, pos_weight, den_weight, pair_term):
+    """Per-anchor sums of a softmax pair loss over the positive pairs.
+
+    The dense kernel of `InBatchNegativeLoss` (its streamed twin is
+    `kzoo.ops.streaming.streamed_in_batch_sums`), shared with the losses
+    whose logits and masks come from elsewhere (label pairs, a gate):
+
+    ```
+    lse_i   = log Σ_k d_ik exp L_ik             (d = den_weight)
+    sum_i   = Σ_p w_ip · pair_term(L_ip, lse_i)  (w = pos_weight)
+    count_i = Σ_p w_ip
+    ```
+
+    An anchor whose `d_i·` is all zero contributes 0. `w` is not
+    differentiated.
+
+    Args:
+        logits: float `[B, M]`.
+        pos_weight: non-negative float `[B, M]`, the positive pairs.
+        den_weight: non-negative float `[B, M]`, the denominator's pairs.
+        pair_term: `(logits [B, M], lse [B, 1]) -> [B, M]`.
+
+    Returns:
+        `(sum, count)`, two tensors `[B]`.
+    """
+    lse = kops.masked_logsumexp(logits, den_weight, keepdims=True)
+    has_den = ops.any(ops.greater(den_weight, 0), axis=1, keepdims=True)
+    pair = ops.where(has_den, pair_term(logits, lse), 0.0)
+    weights = ops.stop_gradient(pos_weight)
+    return ops.sum(weights * pair, axis=1), ops.sum(weights, axis=1)
+
+
+def share_of_pair_mean(pair_sum, pair_count, all_counts=None):
+    """Each anchor's share of the mean over all positive pairs, times B.
+
+    `B · sum_i / Σ_j count_j`, so that the mean over anchors (Keras' default
+    reduction) is the mean over pairs. `all_counts` are the counts of every
+    replica after a cross-replica gather (then `B` is the global batch);
+    `None` uses `pair_count`.
+    """
+    counts = ops.stop_gradient(pair_count if all_counts is None else all_counts)
+    total = ops.sum(counts)
+    batch = ops.cast(ops.shape(counts)[0], pair_sum.dtype)
+    return ops.divide_no_nan(pair_sum * batch, total)
+
+
 def check_chunk_size(chunk_size):
     if chunk_size is None:
         return None
@@ -165,24 +211,19 @@ class InBatchNegativeLoss(PairWeightingLoss):
             den = neg_weight
         else:
             den = pos_weight + neg_weight
-        lse = kops.masked_logsumexp(logits, den, keepdims=True)
-        has_den = ops.any(ops.greater(den, 0), axis=1, keepdims=True)
-        pair = ops.where(has_den, self.pair_term(logits, lse), 0.0)
-        weights = ops.stop_gradient(pos_weight)
-        return self._reduce_pairs(
-            ops.sum(weights * pair, axis=1), ops.sum(weights, axis=1)
+        pair_sum, pair_count = in_batch_pair_sums(
+            logits, pos_weight, den, self.pair_term
         )
+        return self._reduce_pairs(pair_sum, pair_count)
 
     def _reduce_pairs(self, pair_sum, pair_count):
         pair_count = ops.stop_gradient(pair_count)
         if self.pair_reduction == "anchors":
             return ops.divide_no_nan(pair_sum, pair_count)
-        counts = pair_count
+        all_counts = None
         if self.gather_across_replicas:
-            counts, _ = all_gather(pair_count)
-        total = ops.sum(counts)
-        batch = ops.cast(ops.shape(counts)[0], pair_sum.dtype)
-        return ops.divide_no_nan(pair_sum * batch, total)
+            all_counts, _ = all_gather(pair_count)
+        return share_of_pair_mean(pair_sum, pair_count, all_counts)
 
     def _streamed(self, labels, embeddings, refs, ref_labels, offset):
         dist = self.distance
