@@ -160,8 +160,9 @@ def views(x, count=2, arg="y_pred"):
     """Split `[B, count·D]` into `count` views `[B, D]`."""
     width = x.shape[-1]
     if len(x.shape) != 2 or width is None or width % count:
+        number = {2: "two", 3: "three"}.get(count, str(count))
         raise ValueError(
-            f"`{arg}` must hold {count} views side by side, of shape "
+            f"`{arg}` must hold {number} views side by side, of shape "
             f"(batch_size, {count} * dim). Received: {arg}.shape={shape_of(x)}"
         )
     d = width // count

@@ -84,3 +84,38 @@ def deprecated_getattr(module_name):
         return obj
 
     return __getattr__
+
+
+def renamed_argument(kwargs, old, new, value, default):
+    """Accept the old keyword of a renamed constructor argument for one
+    release.
+
+    Pops `old` from `kwargs` (the constructor's `**kwargs`) and returns its
+    value with a `DeprecationWarning` naming `new`; otherwise returns
+    `value` (the new argument's). Configs saved under the old name load
+    through the same path. Giving both raises a `ValueError`.
+
+    ```python
+    def __init__(self, temperature_init=0.1, **kwargs):
+        temperature_init = renamed_argument(
+            kwargs, "tau_init", "temperature_init", temperature_init, 0.1
+        )
+    ```
+    """
+    if old not in kwargs:
+        return value
+    old_value = kwargs.pop(old)
+    if value != default:
+        raise ValueError(
+            f"`{old}` is the deprecated name of `{new}`: give only `{new}`. "
+            f"Received: {old}={old_value!r}, {new}={value!r}"
+        )
+    import warnings
+
+    warnings.warn(
+        f"The argument `{old}` is deprecated and will be removed in the next "
+        f"release; use `{new}`.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value
