@@ -7,6 +7,7 @@ from kzoo import ops as kops
 from kzoo._validation import check_integer
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.api_export import renamed_argument
 
 
 def _check_units(name, value):
@@ -25,8 +26,8 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
     H projection heads (`Dense → ReLU → Dense`, L2-normalized) map the
     backbone features of a batch to H embeddings; for every head and every
     ordered pair (i, j) of the batch a small network φ_h predicts a
-    temperature in `(tau_min, tau_max)` from the two embeddings. The output
-    feeds `kzoo.losses.AMCLLoss`.
+    temperature in `(temperature_min, temperature_max)` from the two
+    embeddings. The output feeds `kzoo.losses.AMCLLoss`.
 
     Formula (per head h):
 
@@ -39,7 +40,8 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
 
     φ_h's first layer on the concatenation `[z_i ; z_j]` is split into
     `A_h z_i + C_h z_j`, so all B² pairs come from one broadcast sum: memory
-    `H·B²·tau_hidden_dim` floats (3·256²·128 ≈ 100 MB for a batch of 256).
+    `H·B²·temperature_hidden_dim` floats (3·256²·128 ≈ 100 MB for a batch
+    of 256).
 
     Input `[B, F]` features; output `[B, H, B, 2]`, `out[i, h, j] =
     (s^h_ij, τ^h_ij)`, computed in float32.
@@ -48,9 +50,13 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
         num_heads: H. Defaults to `3`.
         hidden_dim: width of each head's hidden layer. Defaults to `512`.
         projection_dim: width of each head's output. Defaults to `128`.
-        tau_hidden_dim: width of φ_h's hidden layer. Defaults to `128`.
-        tau_min: lower temperature bound (positive). Defaults to `1e-5`.
-        tau_max: upper temperature bound (> `tau_min`). Defaults to `2.0`.
+        temperature_hidden_dim: width of φ_h's hidden layer (formerly
+            `tau_hidden_dim`, still accepted with a `DeprecationWarning`).
+            Defaults to `128`.
+        temperature_min: lower temperature bound (positive; formerly
+            `tau_min`). Defaults to `1e-5`.
+        temperature_max: upper temperature bound (> `temperature_min`;
+            formerly `tau_max`). Defaults to `2.0`.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Example:
@@ -71,27 +77,47 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
         num_heads=3,
         hidden_dim=512,
         projection_dim=128,
-        tau_hidden_dim=128,
-        tau_min=1e-5,
-        tau_max=2.0,
+        temperature_hidden_dim=128,
+        temperature_min=1e-5,
+        temperature_max=2.0,
         **kwargs,
     ):
+        temperature_hidden_dim = renamed_argument(
+            kwargs,
+            "tau_hidden_dim",
+            "temperature_hidden_dim",
+            temperature_hidden_dim,
+            128,
+        )
+        temperature_min = renamed_argument(
+            kwargs, "tau_min", "temperature_min", temperature_min, 1e-5
+        )
+        temperature_max = renamed_argument(
+            kwargs, "tau_max", "temperature_max", temperature_max, 2.0
+        )
         super().__init__(**kwargs)
         self.num_heads = _check_units("num_heads", num_heads)
         self.hidden_dim = _check_units("hidden_dim", hidden_dim)
         self.projection_dim = _check_units("projection_dim", projection_dim)
-        self.tau_hidden_dim = _check_units("tau_hidden_dim", tau_hidden_dim)
-        self.tau_min = check_positive("tau_min", tau_min)
-        self.tau_max = check_positive("tau_max", tau_max)
-        if self.tau_max <= self.tau_min:
+        self.temperature_hidden_dim = _check_units(
+            "temperature_hidden_dim", temperature_hidden_dim
+        )
+        self.temperature_min = check_positive(
+            "temperature_min", temperature_min
+        )
+        self.temperature_max = check_positive(
+            "temperature_max", temperature_max
+        )
+        if self.temperature_max <= self.temperature_min:
             raise ValueError(
-                "`tau_max` must be greater than `tau_min`. "
-                f"Received: tau_max={tau_max!r}, tau_min={tau_min!r}"
+                "`temperature_max` must be greater than `temperature_min`. "
+                f"Received: temperature_max={temperature_max!r}, "
+                f"temperature_min={temperature_min!r}"
             )
 
     def build(self, input_shape):
         h, f = self.num_heads, input_shape[-1]
-        p, t = self.projection_dim, self.tau_hidden_dim
+        p, t = self.projection_dim, self.temperature_hidden_dim
 
         def weight(name, shape, init="glorot_uniform"):
             return self.add_weight(
@@ -106,11 +132,11 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
         self.b1 = weight("b1", (h, 1, self.hidden_dim), "zeros")
         self.w2 = weight("w2", (h, self.hidden_dim, p))
         self.b2 = weight("b2", (h, 1, p), "zeros")
-        self.tau_a = weight("tau_a", (h, p, t))
-        self.tau_c = weight("tau_c", (h, p, t))
-        self.tau_b = weight("tau_b", (h, 1, 1, t), "zeros")
-        self.tau_v = weight("tau_v", (h, t, 1))
-        self.tau_e = weight("tau_e", (h, 1, 1), "zeros")
+        self.temperature_a = weight("temperature_a", (h, p, t))
+        self.temperature_c = weight("temperature_c", (h, p, t))
+        self.temperature_b = weight("temperature_b", (h, 1, 1, t), "zeros")
+        self.temperature_v = weight("temperature_v", (h, t, 1))
+        self.temperature_e = weight("temperature_e", (h, 1, 1), "zeros")
 
     def call(self, inputs):
         x = ops.cast(inputs, "float32")
@@ -118,13 +144,16 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
         z = ops.einsum("hbk,hkp->hbp", hid, self.w2) + self.b2
         z = kops.l2_normalize(z, axis=-1)
         sim = ops.einsum("hip,hjp->hij", z, z)
-        u = ops.einsum("hbp,hpt->hbt", z, self.tau_a)
-        v = ops.einsum("hbp,hpt->hbt", z, self.tau_c)
-        pair = ops.relu(u[:, :, None, :] + v[:, None, :, :] + self.tau_b)
-        gate = ops.squeeze(ops.matmul(pair, self.tau_v[:, None]), -1)
-        gate = gate + self.tau_e
-        tau = self.tau_min + (self.tau_max - self.tau_min) * ops.sigmoid(gate)
-        out = ops.stack([sim, tau], axis=-1)  # [H, B, B, 2]
+        u = ops.einsum("hbp,hpt->hbt", z, self.temperature_a)
+        v = ops.einsum("hbp,hpt->hbt", z, self.temperature_c)
+        pair = ops.relu(
+            u[:, :, None, :] + v[:, None, :, :] + self.temperature_b
+        )
+        gate = ops.squeeze(ops.matmul(pair, self.temperature_v[:, None]), -1)
+        gate = gate + self.temperature_e
+        span = self.temperature_max - self.temperature_min
+        temperature = self.temperature_min + span * ops.sigmoid(gate)
+        out = ops.stack([sim, temperature], axis=-1)  # [H, B, B, 2]
         return ops.transpose(out, (1, 0, 2, 3))
 
     def compute_output_shape(self, input_shape):
@@ -141,8 +170,8 @@ class AdaptiveTemperatureHeads(keras.layers.Layer):
             num_heads=self.num_heads,
             hidden_dim=self.hidden_dim,
             projection_dim=self.projection_dim,
-            tau_hidden_dim=self.tau_hidden_dim,
-            tau_min=self.tau_min,
-            tau_max=self.tau_max,
+            temperature_hidden_dim=self.temperature_hidden_dim,
+            temperature_min=self.temperature_min,
+            temperature_max=self.temperature_max,
         )
         return config

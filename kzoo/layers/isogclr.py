@@ -9,6 +9,7 @@ from kzoo._validation import check_integer
 from kzoo._validation import check_non_negative
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.api_export import renamed_argument
 from kzoo.ops.norms import l2_normalize
 
 SCHEDULES = ("constant", "cosine")
@@ -33,7 +34,8 @@ class ISogCLR(keras.layers.Layer):
     A layer, not a loss, because it keeps per-sample state indexed by the
     dataset id of each example: the moving average `u` of each anchor's
     negative-pair partition function, the individualized temperature `τ` and
-    its momentum `m`, all non-trainable `(num_samples,)` variables updated
+    its momentum `m`, all non-trainable `(num_samples,)` variables
+    (`u`, `temperature`, `temperature_momentum`) updated
     with `scatter_update` during training. Called on
     `(view1, view2, sample_index)`; it adds the mean surrogate loss with
     `add_loss` and returns the per-sample surrogate `[B]`.
@@ -68,22 +70,26 @@ class ISogCLR(keras.layers.Layer):
     and gradients equal LibAUC 2.0.1 `GCLoss(mode="unimodal",
     enable_isogclr=True)` (tested on every backend); its defaults are used
     (the official unimodal script uses rho 0.4, gamma 0.8, eta 0.03). Keep
-    `tau_min` above about 0.012: `exp(1/τ)` must not overflow float32.
+    `temperature_min` above about 0.012: `exp(1/τ)` must not overflow float32.
     Sample ids within a batch must be distinct (a repeated id's update is
     backend-dependent). No cross-replica gathering yet: under data
     parallelism each replica sees its local batch.
 
     Args:
         num_samples: dataset size `n`; ids must lie in `[0, n)`.
-        tau_init: initial temperature of every sample. Defaults to `0.1`.
+        temperature_init: initial temperature of every sample (formerly
+            `tau_init`, still accepted with a `DeprecationWarning`).
+            Defaults to `0.1`.
         gamma: moving-average weight of the new estimate. Defaults to
             `0.9`.
         rho: the RGCL constraint weight `ρ`. Defaults to `0.3`.
         eta: temperature step size. Defaults to `0.01`.
         beta: momentum weight of the new temperature gradient. Defaults to
             `0.9`.
-        tau_min: lower bound of the temperatures. Defaults to `0.05`.
-        tau_max: upper bound of the temperatures. Defaults to `0.7`.
+        temperature_min: lower bound of the temperatures (formerly
+            `tau_min`). Defaults to `0.05`.
+        temperature_max: upper bound of the temperatures (formerly
+            `tau_max`). Defaults to `0.7`.
         eps: lower bound of `u` in the weights. Defaults to `1e-8`.
         gamma_schedule: `"constant"` or `"cosine"`. Defaults to
             `"constant"`.
@@ -114,18 +120,27 @@ class ISogCLR(keras.layers.Layer):
     def __init__(
         self,
         num_samples,
-        tau_init=0.1,
+        temperature_init=0.1,
         gamma=0.9,
         rho=0.3,
         eta=0.01,
         beta=0.9,
-        tau_min=0.05,
-        tau_max=0.7,
+        temperature_min=0.05,
+        temperature_max=0.7,
         eps=1e-8,
         gamma_schedule="constant",
         gamma_decay_epochs=None,
         **kwargs,
     ):
+        temperature_init = renamed_argument(
+            kwargs, "tau_init", "temperature_init", temperature_init, 0.1
+        )
+        temperature_min = renamed_argument(
+            kwargs, "tau_min", "temperature_min", temperature_min, 0.05
+        )
+        temperature_max = renamed_argument(
+            kwargs, "tau_max", "temperature_max", temperature_max, 0.7
+        )
         super().__init__(**kwargs)
         self.num_samples = check_integer("num_samples", num_samples)
         if num_samples < 1:
@@ -133,17 +148,30 @@ class ISogCLR(keras.layers.Layer):
                 "`num_samples` must be at least 1. "
                 f"Received: num_samples={num_samples}"
             )
-        self.tau_init = check_positive("tau_init", tau_init)
+        self.temperature_init = check_positive(
+            "temperature_init", temperature_init
+        )
         self.gamma = _unit_interval("gamma", gamma)
         self.rho = check_non_negative("rho", rho)
         self.eta = check_positive("eta", eta)
         self.beta = _unit_interval("beta", beta)
-        self.tau_min = check_positive("tau_min", tau_min)
-        self.tau_max = check_positive("tau_max", tau_max)
-        if not self.tau_min <= self.tau_init <= self.tau_max:
+        self.temperature_min = check_positive(
+            "temperature_min", temperature_min
+        )
+        self.temperature_max = check_positive(
+            "temperature_max", temperature_max
+        )
+        if (
+            not self.temperature_min
+            <= self.temperature_init
+            <= self.temperature_max
+        ):
             raise ValueError(
-                "`tau_init` must lie in [tau_min, tau_max]. Received: "
-                f"tau_init={tau_init}, tau_min={tau_min}, tau_max={tau_max}"
+                "`temperature_init` must lie in [temperature_min, "
+                "temperature_max]. Received: "
+                f"temperature_init={temperature_init}, "
+                f"temperature_min={temperature_min}, "
+                f"temperature_max={temperature_max}"
             )
         self.eps = check_positive("eps", eps)
         if gamma_schedule not in SCHEDULES:
@@ -164,12 +192,35 @@ class ISogCLR(keras.layers.Layer):
         self.gamma_decay_epochs = gamma_decay_epochs
         n = (self.num_samples,)
         self.u = self._state("u", n, "zeros")
-        self.tau = self._state(
-            "tau", n, keras.initializers.Constant(self.tau_init)
+        self.temperature = self._state(
+            "temperature", n, keras.initializers.Constant(self.temperature_init)
         )
-        self.tau_momentum = self._state("tau_momentum", n, "zeros")
+        self.temperature_momentum = self._state(
+            "temperature_momentum", n, "zeros"
+        )
         self.current_gamma = self._state("current_gamma", (), "ones")
         self.built = True  # all state exists already; no input-shaped weights
+
+    @property
+    def tau(self):
+        """Deprecated: `temperature`, the per-sample temperatures."""
+        return self._deprecated_state("tau", "temperature")
+
+    @property
+    def tau_momentum(self):
+        """Deprecated: `temperature_momentum`."""
+        return self._deprecated_state("tau_momentum", "temperature_momentum")
+
+    def _deprecated_state(self, old, new):
+        import warnings
+
+        warnings.warn(
+            f"`ISogCLR.{old}` is deprecated and will be removed in the next "
+            f"release; use `ISogCLR.{new}`.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return getattr(self, new)
 
     def _state(self, name, shape, initializer):
         return self.add_weight(
@@ -193,24 +244,26 @@ class ISogCLR(keras.layers.Layer):
         self.current_gamma.assign(value)
         return value
 
-    def _direction(self, s_pos, s_cross, s_same, tau, gamma, u_old, denom):
+    def _direction(
+        self, s_pos, s_cross, s_same, temperature, gamma, u_old, denom
+    ):
         """One direction (anchor view a vs keys of both views)."""
         b = ops.shape(s_cross)[0]
         off = 1.0 - ops.eye(b, dtype="float32")
         logits = ops.concatenate([s_cross, s_same], axis=1)
         neg = ops.concatenate([off, off], axis=1)
-        e = ops.exp(logits / tau) * neg
+        e = ops.exp(logits / temperature) * neg
         u_new = (1.0 - gamma) * u_old + gamma * ops.sum(e, axis=1) / denom
         u_new = ops.stop_gradient(u_new)
         p = ops.stop_gradient(e / ops.maximum(u_new, self.eps)[:, None])
         loss = -(s_pos - ops.sum(p * logits, axis=1) / denom)
-        scaled = ops.stop_gradient(logits / tau)
-        grad_tau = (
+        scaled = ops.stop_gradient(logits / temperature)
+        grad_temperature = (
             ops.log(ops.maximum(u_new, self.eps))
             + self.rho
             - ops.sum(p * scaled, axis=1) / denom
         )
-        return loss, u_new, grad_tau
+        return loss, u_new, grad_temperature
 
     def call(self, inputs, training=None):
         h1, h2, index = inputs
@@ -219,7 +272,7 @@ class ISogCLR(keras.layers.Layer):
         idx = ops.reshape(ops.cast(index, "int32"), (-1,))
         b = ops.shape(h1)[0]
         denom = ops.maximum(2.0 * (ops.cast(b, "float32") - 1.0), 1.0)
-        tau_i = ops.take(self.tau, idx)
+        temperature_i = ops.take(self.temperature, idx)
         u_old = ops.take(self.u, idx)
         gamma = ops.convert_to_tensor(self.current_gamma)
         if self.gamma_schedule == "constant":
@@ -233,25 +286,29 @@ class ISogCLR(keras.layers.Layer):
         s_aa = ops.matmul(h1, ops.transpose(h1))
         s_bb = ops.matmul(h2, ops.transpose(h2))
         s_pos = ops.sum(h1 * h2, axis=1)
-        tau = tau_i[:, None]
+        temperature = temperature_i[:, None]
         loss_a, u1, g1 = self._direction(
-            s_pos, s_ab, s_aa, tau, gamma, u_old, denom
+            s_pos, s_ab, s_aa, temperature, gamma, u_old, denom
         )
         loss_b, u2, g2 = self._direction(
-            s_pos, ops.transpose(s_ab), s_bb, tau, gamma, u_old, denom
+            s_pos, ops.transpose(s_ab), s_bb, temperature, gamma, u_old, denom
         )
         if training:
-            m_old = ops.take(self.tau_momentum, idx)
+            m_old = ops.take(self.temperature_momentum, idx)
             m_new = (1.0 - self.beta) * m_old + self.beta * 0.5 * (g1 + g2)
-            tau_new = ops.clip(
-                tau_i - self.eta * m_new, self.tau_min, self.tau_max
+            temperature_new = ops.clip(
+                temperature_i - self.eta * m_new,
+                self.temperature_min,
+                self.temperature_max,
             )
             rows = idx[:, None]
             self.u.assign(ops.scatter_update(self.u, rows, 0.5 * (u1 + u2)))
-            self.tau_momentum.assign(
-                ops.scatter_update(self.tau_momentum, rows, m_new)
+            self.temperature_momentum.assign(
+                ops.scatter_update(self.temperature_momentum, rows, m_new)
             )
-            self.tau.assign(ops.scatter_update(self.tau, rows, tau_new))
+            self.temperature.assign(
+                ops.scatter_update(self.temperature, rows, temperature_new)
+            )
         per_sample = loss_a + loss_b
         self.add_loss(ops.mean(per_sample))
         return per_sample
@@ -263,13 +320,13 @@ class ISogCLR(keras.layers.Layer):
         config = super().get_config()
         config.update(
             num_samples=self.num_samples,
-            tau_init=self.tau_init,
+            temperature_init=self.temperature_init,
             gamma=self.gamma,
             rho=self.rho,
             eta=self.eta,
             beta=self.beta,
-            tau_min=self.tau_min,
-            tau_max=self.tau_max,
+            temperature_min=self.temperature_min,
+            temperature_max=self.temperature_max,
             eps=self.eps,
             gamma_schedule=self.gamma_schedule,
             gamma_decay_epochs=self.gamma_decay_epochs,

@@ -115,9 +115,9 @@ def test_adaptive_temperature_heads_outputs_and_formula():
         num_heads=2,
         hidden_dim=8,
         projection_dim=4,
-        tau_hidden_dim=3,
-        tau_min=0.05,
-        tau_max=1.0,
+        temperature_hidden_dim=3,
+        temperature_min=0.05,
+        temperature_max=1.0,
     )
     x = np.random.default_rng(3).normal(size=(5, 6)).astype("float32")
     out = np.asarray(ops.convert_to_numpy(layer(x)))
@@ -129,17 +129,22 @@ def test_adaptive_temperature_heads_outputs_and_formula():
     z = np.maximum(x @ w["w1"][h] + w["b1"][h], 0) @ w["w2"][h] + w["b2"][h]
     z = ref.normalize(z)
     hid = np.maximum(
-        z[3] @ w["tau_a"][h] + z[0] @ w["tau_c"][h] + w["tau_b"][h, 0, 0], 0
+        z[3] @ w["temperature_a"][h]
+        + z[0] @ w["temperature_c"][h]
+        + w["temperature_b"][h, 0, 0],
+        0,
     )
-    gate = hid @ w["tau_v"][h][:, 0] + w["tau_e"][h, 0, 0]
+    gate = hid @ w["temperature_v"][h][:, 0] + w["temperature_e"][h, 0, 0]
     tau = 0.05 + 0.95 / (1 + np.exp(-gate))
     np.testing.assert_allclose(out[3, h, 0, 1], tau, rtol=1e-5)
     np.testing.assert_allclose(out[3, h, 0, 0], z[3] @ z[0], rtol=1e-5)
     cfg = layer.get_config()
     again = kzoo.layers.AdaptiveTemperatureHeads.from_config(cfg)
     assert again.get_config() == cfg
-    with pytest.raises(ValueError, match="Received: tau_max=0.01"):
-        kzoo.layers.AdaptiveTemperatureHeads(tau_min=0.1, tau_max=0.01)
+    with pytest.raises(ValueError, match="Received: temperature_max=0.01"):
+        kzoo.layers.AdaptiveTemperatureHeads(
+            temperature_min=0.1, temperature_max=0.01
+        )
     with pytest.raises(ValueError, match="Received: num_heads=0"):
         kzoo.layers.AdaptiveTemperatureHeads(num_heads=0)
 
@@ -148,7 +153,7 @@ def _amcl_model():
     inp = keras.Input((6,))
     feats = keras.layers.Dense(8)(inp)
     out = kzoo.layers.AdaptiveTemperatureHeads(
-        num_heads=2, hidden_dim=8, projection_dim=4, tau_hidden_dim=4
+        num_heads=2, hidden_dim=8, projection_dim=4, temperature_hidden_dim=4
     )(feats)
     return keras.Model(inp, out)
 

@@ -74,7 +74,7 @@ def test_matches_libauc_gradients_and_state(kwargs, capsys):
     ref = _libauc(tau_min=0.05, tau_max=0.7, **kwargs)
     layer = kzoo.layers.ISogCLR(
         kwargs["N"],
-        tau_init=kwargs["tau"],
+        temperature_init=kwargs["tau"],
         gamma=kwargs["gamma"],
         rho=kwargs["rho"],
         eta=kwargs["eta"],
@@ -97,12 +97,12 @@ def test_matches_libauc_gradients_and_state(kwargs, capsys):
             _np(layer.u), inner.u.numpy().ravel(), rtol=1e-5
         )
         np.testing.assert_allclose(
-            _np(layer.tau),
+            _np(layer.temperature),
             inner.learnable_tau.detach().numpy().ravel(),
             rtol=1e-6,
         )
         np.testing.assert_allclose(
-            _np(layer.tau_momentum),
+            _np(layer.temperature_momentum),
             inner.grad_tau.detach().numpy().ravel(),
             rtol=1e-4,
             atol=1e-7,
@@ -121,7 +121,7 @@ def test_paper_fixture_two_steps():
         g1[0], [-0.0119653, 0.1675690, 0.0598267], rtol=1e-4
     )
     np.testing.assert_allclose(
-        _np(layer.tau)[IDX],
+        _np(layer.temperature)[IDX],
         [0.1069538, 0.1063088, 0.1040102, 0.1025410],
         rtol=1e-5,
     )
@@ -132,7 +132,7 @@ def test_paper_fixture_two_steps():
     )
     # Untouched ids keep their initial state.
     np.testing.assert_array_equal(_np(layer.u)[[0, 1, 2]], 0.0)
-    np.testing.assert_allclose(_np(layer.tau)[[0, 1]], 0.1)
+    np.testing.assert_allclose(_np(layer.temperature)[[0, 1]], 0.1)
 
 
 def test_inference_does_not_update_state_and_gradient_is_finite():
@@ -144,7 +144,9 @@ def test_inference_does_not_update_state_and_gradient_is_finite():
     _, (g1, g2) = _step(layer, same, same, IDX)
     assert np.all(np.isfinite(g1)) and np.all(np.isfinite(g2))
     _, (g1, _) = _step(layer, H1[:1], H2[:1], IDX[:1])
-    assert np.all(np.isfinite(g1)) and np.all(np.isfinite(_np(layer.tau)))
+    assert np.all(np.isfinite(g1)) and np.all(
+        np.isfinite(_np(layer.temperature))
+    )
 
 
 def test_gamma_schedules():
@@ -187,7 +189,7 @@ def test_fit_updates_weights_and_state(jit_compile, tmp_path):
     )
     layer = model.get_layer("isogclr")
     assert np.all(_np(layer.u) > 0)
-    assert not np.allclose(_np(layer.tau), 0.1)
+    assert not np.allclose(_np(layer.temperature), 0.1)
     if jit_compile:
         return
     path = os.path.join(tmp_path, "m.keras")
@@ -195,7 +197,9 @@ def test_fit_updates_weights_and_state(jit_compile, tmp_path):
     loaded = keras.saving.load_model(path)  # no custom_objects
     restored = loaded.get_layer("isogclr")
     assert restored.get_config() == layer.get_config()
-    np.testing.assert_allclose(_np(restored.tau), _np(layer.tau))
+    np.testing.assert_allclose(
+        _np(restored.temperature), _np(layer.temperature)
+    )
 
 
 def test_mixed_precision_and_config():
@@ -212,7 +216,10 @@ def test_mixed_precision_and_config():
         )
         assert keras.backend.standardize_dtype(out.dtype) == "float32"
         assert np.all(np.isfinite(_np(out)))
-        assert keras.backend.standardize_dtype(layer.tau.dtype) == "float32"
+        assert (
+            keras.backend.standardize_dtype(layer.temperature.dtype)
+            == "float32"
+        )
     finally:
         keras.config.set_dtype_policy("float32")
     layer = kzoo.layers.ISogCLR(10, rho=0.4)
@@ -224,11 +231,11 @@ def test_mixed_precision_and_config():
     "kwargs,match",
     [
         ({"num_samples": 0}, "Received: num_samples=0"),
-        ({"tau_init": -1}, "Received: tau_init=-1"),
+        ({"temperature_init": -1}, "Received: temperature_init=-1"),
         ({"gamma": 1.5}, "Received: gamma=1.5"),
         ({"beta": 0}, "Received: beta=0"),
         ({"rho": -0.1}, "Received: rho=-0.1"),
-        ({"tau_init": 0.9}, "tau_init=0.9"),
+        ({"temperature_init": 0.9}, "temperature_init=0.9"),
         ({"gamma_schedule": "step"}, "Received: gamma_schedule='step'"),
         ({"gamma_schedule": "cosine"}, "gamma_decay_epochs=None"),
     ],
