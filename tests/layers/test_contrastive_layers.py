@@ -147,6 +147,11 @@ def test_adaptive_temperature_heads_outputs_and_formula():
         )
     with pytest.raises(ValueError, match="Received: num_heads=0"):
         kzoo.layers.AdaptiveTemperatureHeads(num_heads=0)
+    # A config saved before the rename (tau_* keys) still loads.
+    legacy = {k.replace("temperature", "tau"): v for k, v in cfg.items()}
+    with pytest.warns(DeprecationWarning, match="temperature_hidden_dim"):
+        old = kzoo.layers.AdaptiveTemperatureHeads.from_config(legacy)
+    assert old.get_config() == cfg
 
 
 def _amcl_model():

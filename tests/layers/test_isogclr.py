@@ -227,6 +227,24 @@ def test_mixed_precision_and_config():
     assert clone.get_config() == layer.get_config()
 
 
+def test_deprecated_tau_names():
+    # The old keywords (and configs saved with them) still work, with a
+    # DeprecationWarning; so do the old state attributes.
+    with pytest.warns(DeprecationWarning, match="temperature_init"):
+        layer = kzoo.layers.ISogCLR(10, tau_init=0.2, tau_max=0.5)
+    assert layer.temperature_init == 0.2 and layer.temperature_max == 0.5
+    config = layer.get_config()
+    old = dict(config)
+    for key in ("temperature_init", "temperature_min", "temperature_max"):
+        old[key.replace("temperature", "tau")] = old.pop(key)
+    with pytest.warns(DeprecationWarning):
+        assert kzoo.layers.ISogCLR.from_config(old).get_config() == config
+    with pytest.warns(DeprecationWarning, match="ISogCLR.temperature"):
+        np.testing.assert_allclose(_np(layer.tau), 0.2)
+    with pytest.raises(ValueError, match="give only `temperature_init`"):
+        kzoo.layers.ISogCLR(10, temperature_init=0.3, tau_init=0.2)
+
+
 @pytest.mark.parametrize(
     "kwargs,match",
     [

@@ -3,9 +3,9 @@ linear-probe accuracy of the learned embeddings.
 
 Same MLP encoder, augmentations, epochs and optimizer for every method;
 iSogCLR runs as `kzoo.layers.ISogCLR` on (view1, view2, sample id) with
-LibAUC's unimodal defaults except tau_init; GroCo as `kzoo.losses.GroCoLoss`
-(topk_neg 10, steepness 1, odd-even Cauchy, as in the paper). Writes
-docs/results/ssl_digits.md.
+LibAUC's unimodal defaults except temperature_init; GroCo as
+`kzoo.losses.GroCoLoss` (topk_neg 10, steepness 1, odd-even Cauchy, as in
+the paper). Writes docs/results/ssl_digits.md.
 
     KERAS_BACKEND=jax python tools/reproduce/ssl_digits.py
 """
@@ -47,12 +47,12 @@ def run_loss(loss, data, seed):
     return D.evaluate(enc, x_tr, y_tr, x_te, y_te)[:2]
 
 
-def run_isogclr(data, seed, tau_init):
+def run_isogclr(data, seed, temperature_init):
     x_tr, x_te, y_tr, y_te = data
     enc = D.encoder(seed=seed)
     a, b_in = keras.Input((64,)), keras.Input((64,))
     ids = keras.Input((), dtype="int32")
-    layer = kzoo.layers.ISogCLR(len(x_tr), tau_init=tau_init)
+    layer = kzoo.layers.ISogCLR(len(x_tr), temperature_init=temperature_init)
     model = keras.Model([a, b_in, ids], layer([enc(a), enc(b_in), ids]))
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     rng = np.random.default_rng(seed)
@@ -60,7 +60,7 @@ def run_isogclr(data, seed, tau_init):
         layer.adjust_gamma(epoch)
         for b, v1, v2 in batches(x_tr, rng):
             model.train_on_batch([v1, v2, b.astype("int32")])
-    taus = keras.ops.convert_to_numpy(layer.tau)
+    taus = keras.ops.convert_to_numpy(layer.temperature)
     knn, probe = D.evaluate(enc, x_tr, y_tr, x_te, y_te)[:2]
     return (
         knn,
