@@ -8,8 +8,8 @@ from kzoo._validation import check_bool
 from kzoo._validation import check_integer
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.contrastive._infonce import diagonal
-from kzoo.losses.contrastive._infonce import weighted_nce
+from kzoo.ops.infonce import diagonal
+from kzoo.ops.infonce import weighted_nce
 
 
 @kzoo_export("kzoo.layers.AdaptiveWeightedInfoNCE")
@@ -17,7 +17,7 @@ class AdaptiveWeightedInfoNCE(keras.layers.Layer):
     """AdaMEOW's weighted InfoNCE with learned pair weights.
 
     Instead of MEOW's cluster-derived weights
-    (`kzoo.losses.WeightedInfoNCE`), a two-layer network scores every pair
+    (`kzoo.losses.WeightedInfoNCELoss`), a two-layer network scores every pair
     (anchor i, other-view node j) with a soft weight in (0, 1) from the sum
     of the two embeddings; the weights multiply the terms of the InfoNCE
     denominator. Since the network has weights it is a layer, which returns

@@ -1,6 +1,7 @@
 """Losses. Each class has a snake_case functional twin returning per-sample
 values."""
 
+from kzoo.api_export import deprecated_getattr
 from kzoo.losses import inputs  # noqa: F401  (kzoo.losses.inputs)
 from kzoo.losses.aggregate.bag_losses import BagLoss
 from kzoo.losses.aggregate.bag_losses import InstanceLoss
@@ -18,32 +19,42 @@ from kzoo.losses.classification.ldr_kl_loss import ldr_kl
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
 from kzoo.losses.classification_loss import ClassificationLoss
-from kzoo.losses.contrastive.amcl_loss import AMCLLoss
-from kzoo.losses.contrastive.amcl_loss import amcl
-from kzoo.losses.contrastive.graph_matching_loss import GraphMatchingLoss
-from kzoo.losses.contrastive.graph_matching_loss import graph_matching
-from kzoo.losses.contrastive.groco_loss import GroCoLoss
-from kzoo.losses.contrastive.groco_loss import groco
-from kzoo.losses.contrastive.hard_contrastive_loss import HardContrastiveLoss
-from kzoo.losses.contrastive.hard_contrastive_loss import hard_contrastive
-from kzoo.losses.contrastive.mann_whitney_loss import MannWhitneyLoss
-from kzoo.losses.contrastive.mann_whitney_loss import mann_whitney
-from kzoo.losses.contrastive.meow_losses import ProtoNCE
-from kzoo.losses.contrastive.meow_losses import WeightedInfoNCE
-from kzoo.losses.contrastive.meow_losses import proto_nce
-from kzoo.losses.contrastive.meow_losses import weighted_info_nce
-from kzoo.losses.contrastive.multi_positive_infonce_loss import (
+from kzoo.losses.contrastive_learning.amcl_loss import AMCLLoss
+from kzoo.losses.contrastive_learning.amcl_loss import amcl
+from kzoo.losses.contrastive_learning.graph_matching_loss import (
+    GraphMatchingLoss,
+)
+from kzoo.losses.contrastive_learning.graph_matching_loss import graph_matching
+from kzoo.losses.contrastive_learning.groco_loss import GroCoLoss
+from kzoo.losses.contrastive_learning.groco_loss import groco
+from kzoo.losses.contrastive_learning.hard_contrastive_loss import (
+    HardContrastiveLoss,
+)
+from kzoo.losses.contrastive_learning.hard_contrastive_loss import (
+    hard_contrastive,
+)
+from kzoo.losses.contrastive_learning.mann_whitney_loss import MannWhitneyLoss
+from kzoo.losses.contrastive_learning.mann_whitney_loss import mann_whitney
+from kzoo.losses.contrastive_learning.multi_positive_info_nce_loss import (
     MultiPositiveInfoNCELoss,
 )
-from kzoo.losses.contrastive.multi_positive_infonce_loss import (
+from kzoo.losses.contrastive_learning.multi_positive_info_nce_loss import (
     multi_positive_info_nce,
 )
-from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
-from kzoo.losses.contrastive.ntxent_loss import ntxent
-from kzoo.losses.contrastive.pairing_net_loss import PairingNetLoss
-from kzoo.losses.contrastive.pairing_net_loss import pairing_net
-from kzoo.losses.contrastive.pamc_loss import PamCLoss
-from kzoo.losses.contrastive.pamc_loss import pamc
+from kzoo.losses.contrastive_learning.ntxent_loss import NTXentLoss
+from kzoo.losses.contrastive_learning.ntxent_loss import ntxent
+from kzoo.losses.contrastive_learning.pairing_net_loss import PairingNetLoss
+from kzoo.losses.contrastive_learning.pairing_net_loss import pairing_net
+from kzoo.losses.contrastive_learning.pamc_loss import PamCLoss
+from kzoo.losses.contrastive_learning.pamc_loss import pamc
+from kzoo.losses.contrastive_learning.proto_nce_loss import ProtoNCELoss
+from kzoo.losses.contrastive_learning.proto_nce_loss import proto_nce
+from kzoo.losses.contrastive_learning.weighted_info_nce_loss import (
+    WeightedInfoNCELoss,
+)
+from kzoo.losses.contrastive_learning.weighted_info_nce_loss import (
+    weighted_info_nce,
+)
 from kzoo.losses.distillation.binary_kl import BinaryKLLoss
 from kzoo.losses.distillation.binary_kl import BinaryKLNormLoss
 from kzoo.losses.distillation.binary_kl import binary_kl
@@ -60,12 +71,15 @@ from kzoo.losses.loss import Loss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.facial_symmetry_loss import FacialSymmetryLoss
-from kzoo.losses.metric_learning.few_shot_losses import ICNNLoss
-from kzoo.losses.metric_learning.few_shot_losses import ProtoTripletLoss
+from kzoo.losses.metric_learning.facial_symmetry_loss import facial_symmetry
+from kzoo.losses.metric_learning.icnn_loss import ICNNLoss
+from kzoo.losses.metric_learning.icnn_loss import icnn
 from kzoo.losses.metric_learning.multi_similarity_loss import (
     MultiSimilarityLoss,
 )
 from kzoo.losses.metric_learning.multi_similarity_loss import multi_similarity
+from kzoo.losses.metric_learning.proto_triplet_loss import ProtoTripletLoss
+from kzoo.losses.metric_learning.proto_triplet_loss import proto_triplet
 from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
 from kzoo.losses.pair_weighting_loss import PairWeightingLoss
@@ -112,10 +126,10 @@ __all__ = [
     "PairWeightingLoss",
     "PairingNetLoss",
     "PamCLoss",
-    "ProtoNCE",
+    "ProtoNCELoss",
     "ProtoTripletLoss",
     "TripletMarginLoss",
-    "WeightedInfoNCE",
+    "WeightedInfoNCELoss",
     "ZLoss",
     "amcl",
     "any_loss",
@@ -126,9 +140,11 @@ __all__ = [
     "contrastive",
     "dpo",
     "ens_loss",
+    "facial_symmetry",
     "graph_matching",
     "groco",
     "hard_contrastive",
+    "icnn",
     "ldr_kl",
     "mann_whitney",
     "multi_positive_info_nce",
@@ -138,8 +154,12 @@ __all__ = [
     "pairing_net",
     "pamc",
     "proto_nce",
+    "proto_triplet",
     "reduce_loss",
     "triplet_margin",
     "weighted_info_nce",
     "z_loss",
 ]
+
+# Deprecated public names (`kzoo.api_export.deprecated_alias`).
+__getattr__ = deprecated_getattr(__name__)

@@ -10,6 +10,9 @@ from kzoo.ops.hyperbolic import logmap0
 from kzoo.ops.hyperbolic import mobius_add
 from kzoo.ops.hyperbolic import poincare_distance
 from kzoo.ops.hyperbolic import project_to_ball
+from kzoo.ops.infonce import diagonal
+from kzoo.ops.infonce import multi_positive_nce
+from kzoo.ops.infonce import weighted_nce
 from kzoo.ops.masks import label_masks
 from kzoo.ops.masks import masked_max
 from kzoo.ops.masks import masked_min
@@ -26,6 +29,7 @@ from kzoo.ops.streaming import tiled_row_reduce
 
 __all__ = [
     "clip_feature_norm",
+    "diagonal",
     "diffsort",
     "expmap0",
     "l2_normalize",
@@ -35,6 +39,7 @@ __all__ = [
     "masked_max",
     "masked_min",
     "mobius_add",
+    "multi_positive_nce",
     "pairwise_cosine_similarity",
     "pairwise_distance",
     "pairwise_dot",
@@ -44,4 +49,5 @@ __all__ = [
     "safe_norm",
     "safe_sqrt",
     "tiled_row_reduce",
+    "weighted_nce",
 ]

@@ -1,4 +1,5 @@
-"""PairingNetLoss, WeightedInfoNCE, ProtoNCE, PamCLoss, GraphMatchingLoss.
+"""PairingNetLoss, WeightedInfoNCELoss, ProtoNCELoss, PamCLoss,
+GraphMatchingLoss.
 
 Parity references: the float64 loops of tests/reference/contrastive_family.py
 (written from the papers' formulas) for value and gradient, the fixtures of
@@ -15,7 +16,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 import kzoo
-from kzoo.losses.contrastive.graph_matching_loss import log_sinkhorn
+from kzoo.losses.contrastive_learning.graph_matching_loss import log_sinkhorn
 from kzoo.testing import numerical_gradient
 from kzoo.testing import value_and_grad
 from kzoo.testing.checklist import _LossChecklist
@@ -177,8 +178,8 @@ def test_pairing_net_one_positive_is_infonce():
 CLUSTERS = np.array([[0, 0, 1, 1, 2, 2], [0, 1, 2, 2, 3, 3]], "int32").T
 
 
-class TestWeightedInfoNCE(_TwoViewChecklist):
-    loss_class = kzoo.losses.WeightedInfoNCE
+class TestWeightedInfoNCELoss(_TwoViewChecklist):
+    loss_class = kzoo.losses.WeightedInfoNCELoss
     default_kwargs = {"temperature": 0.5}
     bad_kwargs = [
         ({"temperature": -0.1}, "Received: temperature=-0.1"),
@@ -209,7 +210,7 @@ def test_meow_official_fixture():
     # 0.4808726.
     x = np.concatenate([ZC, ZF], 1).astype("float32")
     ids = np.array(MEOW_CLUSTERS, "int32").T
-    got = float(kzoo.losses.WeightedInfoNCE(0.5)(ids, x))
+    got = float(kzoo.losses.WeightedInfoNCELoss(0.5)(ids, x))
     np.testing.assert_allclose(got, 0.4808726, rtol=2e-6)
 
 
@@ -217,7 +218,7 @@ def test_weighted_info_nce_matches_reference_value_and_gradient():
     a, b = _views(4)
     clusters = [CLUSTERS[:, 0], CLUSTERS[:, 1]]
     for include in (False, True):
-        loss = kzoo.losses.WeightedInfoNCE(0.4, include_positive=include)
+        loss = kzoo.losses.WeightedInfoNCELoss(0.4, include_positive=include)
         _check_value_and_grad(
             loss,
             CLUSTERS,
@@ -255,8 +256,8 @@ def _proto_logits(z, centroids=CENTROIDS, densities=DENSITIES):
     return np.concatenate(blocks, 1).astype("float32")
 
 
-class TestProtoNCE(_LossChecklist):
-    loss_class = kzoo.losses.ProtoNCE
+class TestProtoNCELoss(_LossChecklist):
+    loss_class = kzoo.losses.ProtoNCELoss
     default_kwargs = {"num_clusters": (2, 3)}
     bad_kwargs = [
         ({"num_clusters": 0}, "Received: num_clusters=0"),
@@ -303,8 +304,10 @@ def test_proto_nce_official_fixture():
     # factor 0.4577798 (offset (log 2 + log 4/3)/2 for N = 4, K = 2, 3).
     ids = np.array(MEOW_CLUSTERS, "int32").T
     logits = _proto_logits(ZC)
-    official = kzoo.losses.ProtoNCE((2, 3))(ids, logits)
-    plain = kzoo.losses.ProtoNCE((2, 3), official_scaling=False)(ids, logits)
+    official = kzoo.losses.ProtoNCELoss((2, 3))(ids, logits)
+    plain = kzoo.losses.ProtoNCELoss((2, 3), official_scaling=False)(
+        ids, logits
+    )
     np.testing.assert_allclose(float(official), 0.9481944, rtol=2e-6)
     np.testing.assert_allclose(float(plain), 0.4577798, rtol=2e-6)
 
@@ -312,7 +315,7 @@ def test_proto_nce_official_fixture():
 def test_proto_nce_matches_reference_value_and_gradient():
     a, _ = _views(7, n=4, dim=2)
     ids = np.array(MEOW_CLUSTERS, "int32").T
-    loss = kzoo.losses.ProtoNCE((2, 3))
+    loss = kzoo.losses.ProtoNCELoss((2, 3))
 
     def fn(t):
         blocks = []
@@ -553,7 +556,9 @@ def test_functional_twins_equal_classes():
     logits = _proto_logits(ZC)
     np.testing.assert_allclose(
         np.asarray(kzoo.losses.proto_nce(ids, logits, (2, 3))),
-        np.asarray(kzoo.losses.ProtoNCE((2, 3), reduction="none")(ids, logits)),
+        np.asarray(
+            kzoo.losses.ProtoNCELoss((2, 3), reduction="none")(ids, logits)
+        ),
         rtol=1e-6,
     )
 
@@ -571,7 +576,7 @@ def test_family_fit_smoke_one_torch_compile():
     x = rng.normal(size=(n, 6)).astype("float32")
     inp = keras.Input((6,))
     heads = kzoo.layers.AdaptiveTemperatureHeads(
-        num_heads=2, hidden_dim=8, projection_dim=4, tau_hidden_dim=4
+        num_heads=2, hidden_dim=8, projection_dim=4, temperature_hidden_dim=4
     )
     outputs = [keras.layers.Dense(6)(inp) for _ in range(3)] + [
         keras.layers.Dense(5)(inp),
@@ -595,9 +600,9 @@ def test_family_fit_smoke_one_torch_compile():
         optimizer=keras.optimizers.SGD(0.05),
         loss=[
             kzoo.losses.PairingNetLoss(0.5),
-            kzoo.losses.WeightedInfoNCE(0.5),
+            kzoo.losses.WeightedInfoNCELoss(0.5),
             kzoo.losses.GraphMatchingLoss(0.5, 0.5, 2, 3),
-            kzoo.losses.ProtoNCE((2, 3)),
+            kzoo.losses.ProtoNCELoss((2, 3)),
             kzoo.losses.PamCLoss(3, 0.5),
             kzoo.losses.AMCLLoss(reg_dim=4),
         ],
@@ -609,3 +614,25 @@ def test_family_fit_smoke_one_torch_compile():
     after = model.get_weights()
     moved = [not np.allclose(a, b) for a, b in zip(before, after)]
     assert sum(moved) >= 6
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("WeightedInfoNCE", kzoo.losses.WeightedInfoNCELoss),
+        ("ProtoNCE", kzoo.losses.ProtoNCELoss),
+    ],
+)
+def test_deprecated_class_names(old, new):
+    with pytest.warns(DeprecationWarning, match=new.__name__):
+        assert getattr(kzoo.losses, old) is new
+    # `.keras` files written before the rename still load.
+    loss = (
+        new(num_clusters=(2, 3)) if new is kzoo.losses.ProtoNCELoss else new()
+    )
+    serialized = keras.losses.serialize(loss)
+    serialized["registered_name"] = f"kzoo>{old}"
+    serialized["class_name"] = old
+    restored = keras.losses.deserialize(serialized)
+    assert type(restored) is new
+    assert restored.get_config() == loss.get_config()

@@ -4,7 +4,7 @@ import torch
 from diffsort import DiffSortNet
 
 import kzoo
-from kzoo.losses.contrastive.groco_loss import groco_sort_loss
+from kzoo.losses.contrastive_learning.groco_loss import groco_sort_loss
 from kzoo.testing import EmbeddingLossChecklist
 from kzoo.testing import value_and_grad
 

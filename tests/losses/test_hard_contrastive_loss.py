@@ -73,3 +73,30 @@ def test_paper_fixture():
     # Anchor 0's per-anchor value is its pair loss × B / |P| = × 7 / 2.
     np.testing.assert_allclose(np.asarray(plain)[0] / 3.5, 1.4545119, 1e-5)
     np.testing.assert_allclose(np.asarray(hard)[0] / 3.5, 1.4076060, 1e-5)
+
+
+def test_streaming_and_gathering_options():
+    # The options inherited from NTXentLoss are supported, not dropped:
+    # gathering on one replica changes nothing, the streamed path equals the
+    # dense one without selection, and the streamed path refuses a
+    # selection it cannot rank (rather than silently ignoring it).
+    y, x = clustered_embeddings(3, 3, 4, seed=5)
+    dense = kzoo.losses.HardContrastiveLoss(0.3, k=2, reduction="none")
+    gathered = kzoo.losses.HardContrastiveLoss(
+        0.3, k=2, gather_across_replicas=True, reduction="none"
+    )
+    np.testing.assert_allclose(
+        np.asarray(gathered(y, x)), np.asarray(dense(y, x)), rtol=1e-6
+    )
+    plain = kzoo.losses.HardContrastiveLoss(0.3)
+    streamed = kzoo.losses.HardContrastiveLoss(0.3, chunk_size=4)
+    np.testing.assert_allclose(
+        float(streamed(y, x)), float(plain(y, x)), rtol=1e-5
+    )
+    config = streamed.get_config()
+    assert config["chunk_size"] == 4
+    assert config["gather_across_replicas"] is False
+    with pytest.raises(ValueError, match="chunk_size=4, k=2"):
+        kzoo.losses.HardContrastiveLoss(0.3, k=2, chunk_size=4)
+    with pytest.raises(ValueError, match="alpha=0.5"):
+        kzoo.losses.HardContrastiveLoss(0.3, alpha=0.5, chunk_size=4)

@@ -158,3 +158,12 @@ def test_bad_arguments():
         kzoo.losses.MannWhitneyLoss()(R[:, :3], S)
     with pytest.raises(ValueError, match="scores.shape"):
         kzoo.losses.MannWhitneyLoss()(R[0], S[0])
+
+
+def test_functional_twin_takes_y_true_and_y_pred():
+    # The twin's arguments follow the package rule: (y_true, y_pred, ...).
+    np.testing.assert_allclose(
+        _np(kzoo.losses.mann_whitney(y_true=R, y_pred=S, temperature=1.0)),
+        _np(kzoo.losses.MannWhitneyLoss(1.0, reduction="none")(R, S)),
+        rtol=1e-6,
+    )

@@ -6,9 +6,9 @@ from kzoo import distances as kdistances
 from kzoo._validation import check_bool
 from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import pair_average_per_anchor
+from kzoo.losses.pair_weighting_loss import PairWeightingLoss
+from kzoo.losses.pair_weighting_loss import pair_average_per_anchor
+from kzoo.losses.twins import functional_twin
 
 
 def _contrastive_pair_losses(mat, distance, pos_margin, neg_margin):
@@ -18,7 +18,6 @@ def _contrastive_pair_losses(mat, distance, pos_margin, neg_margin):
 
 
 @kzoo_export("kzoo.losses.ContrastiveLoss")
-@fill_common_args
 class ContrastiveLoss(PairWeightingLoss):
     """Pull positives within `pos_margin`, push negatives beyond `neg_margin`.
 
@@ -52,7 +51,7 @@ class ContrastiveLoss(PairWeightingLoss):
             `kzoo.distances.EuclideanDistance()` (on normalized embeddings).
         miner: a `kzoo.miners.Miner` (pair or triplet), or `None` for all
             pairs. Defaults to `None`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -100,33 +99,7 @@ class ContrastiveLoss(PairWeightingLoss):
             pos, pos_weight, self.avg_nonzero
         ) + pair_average_per_anchor(neg, neg_weight, self.avg_nonzero)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            pos_margin=self.pos_margin,
-            neg_margin=self.neg_margin,
-            avg_nonzero=self.avg_nonzero,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.contrastive")
-def contrastive(
-    y_true,
-    y_pred,
-    pos_margin=0.0,
-    neg_margin=1.0,
-    avg_nonzero=True,
-    distance=None,
-    miner=None,
-):
-    """Per-anchor contrastive loss; the functional form of
-    `kzoo.losses.ContrastiveLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    loss = ContrastiveLoss(
-        pos_margin, neg_margin, avg_nonzero, distance, miner, reduction="none"
-    )
-    return loss(y_true, y_pred)
+contrastive = kzoo_export("kzoo.losses.contrastive")(
+    functional_twin(ContrastiveLoss, "contrastive")
+)

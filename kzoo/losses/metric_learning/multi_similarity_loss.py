@@ -11,8 +11,8 @@ from kzoo._validation import is_number
 from kzoo.api_export import kzoo_export
 from kzoo.backend.autodiff import custom_vjp
 from kzoo.distances import CosineSimilarity
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import fill_common_args
+from kzoo.losses.pair_weighting_loss import PairWeightingLoss
+from kzoo.losses.twins import functional_twin
 from kzoo.miners import MultiSimilarityMiner
 
 # The authors' code drops positives this similar to the anchor (self and exact
@@ -134,7 +134,6 @@ def _fused_terms(alpha, beta, base):
 
 
 @kzoo_export("kzoo.losses.MultiSimilarityLoss")
-@fill_common_args
 class MultiSimilarityLoss(PairWeightingLoss):
     """Multi-similarity loss with its pair mining built in.
 
@@ -185,7 +184,7 @@ class MultiSimilarityLoss(PairWeightingLoss):
             `kzoo.distances.CosineSimilarity()`.
         official: reproduce the authors' code (see above). Defaults to
             `False`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -235,47 +234,7 @@ class MultiSimilarityLoss(PairWeightingLoss):
             self.official,
         )
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            alpha=self.alpha,
-            beta=self.beta,
-            base=self.base,
-            epsilon=self.epsilon,
-            official=self.official,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.multi_similarity")
-def multi_similarity(
-    y_true,
-    y_pred,
-    alpha=2.0,
-    beta=50.0,
-    base=0.5,
-    epsilon=0.1,
-    distance=None,
-    official=False,
-):
-    """Per-anchor multi-similarity loss; the functional form of
-    `kzoo.losses.MultiSimilarityLoss` (see it for the formula).
-
-    Args:
-        y_true: integer labels `[B]` or `[B, 1]`.
-        y_pred: embeddings `[B, D]`.
-        alpha: positive scale α. Defaults to `2.0`.
-        beta: negative scale β. Defaults to `50.0`.
-        base: similarity offset λ. Defaults to `0.5`.
-        epsilon: mining margin ε, or `None` for no mining. Defaults to `0.1`.
-        distance: a `kzoo.distances.Distance`. Defaults to cosine similarity.
-        official: reproduce the authors' code instead of
-            pytorch-metric-learning. Defaults to `False`.
-
-    Returns:
-        Tensor `[B]` of float32 per-anchor losses.
-    """
-    loss = MultiSimilarityLoss(
-        alpha, beta, base, epsilon, distance, official, reduction="none"
-    )
-    return loss(y_true, y_pred)
+multi_similarity = kzoo_export("kzoo.losses.multi_similarity")(
+    functional_twin(MultiSimilarityLoss, "multi_similarity")
+)

@@ -6,13 +6,12 @@ from kzoo import distances as kdistances
 from kzoo._validation import check_bool
 from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import pair_average_per_anchor
+from kzoo.losses.pair_weighting_loss import PairWeightingLoss
+from kzoo.losses.pair_weighting_loss import pair_average_per_anchor
+from kzoo.losses.twins import functional_twin
 
 
 @kzoo_export("kzoo.losses.TripletMarginLoss")
-@fill_common_args
 class TripletMarginLoss(PairWeightingLoss):
     """Make every positive closer to its anchor than any negative, by a margin.
 
@@ -47,7 +46,7 @@ class TripletMarginLoss(PairWeightingLoss):
         miner: a `kzoo.miners.Miner`, e.g.
             `kzoo.miners.TripletMiner(type="semihard")`, or `None` for all
             triplets. Defaults to `None`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -103,41 +102,7 @@ class TripletMarginLoss(PairWeightingLoss):
             losses = ops.relu(violation)
         return pair_average_per_anchor(losses, weights, self.avg_nonzero)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            margin=self.margin,
-            swap=self.swap,
-            smooth_loss=self.smooth_loss,
-            avg_nonzero=self.avg_nonzero,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.triplet_margin")
-def triplet_margin(
-    y_true,
-    y_pred,
-    margin=0.05,
-    swap=False,
-    smooth_loss=False,
-    avg_nonzero=True,
-    distance=None,
-    miner=None,
-):
-    """Per-anchor triplet margin loss; the functional form of
-    `kzoo.losses.TripletMarginLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    loss = TripletMarginLoss(
-        margin,
-        swap,
-        smooth_loss,
-        avg_nonzero,
-        distance,
-        miner,
-        reduction="none",
-    )
-    return loss(y_true, y_pred)
+triplet_margin = kzoo_export("kzoo.losses.triplet_margin")(
+    functional_twin(TripletMarginLoss, "triplet_margin")
+)

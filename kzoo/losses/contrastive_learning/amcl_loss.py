@@ -1,22 +1,27 @@
 """AMCL: multi-head contrastive loss with adaptive pair temperatures."""
 
-import keras
 from keras import ops
 
 from kzoo import ops as kops
 from kzoo._validation import check_non_negative
 from kzoo._validation import check_positive
+from kzoo._validation import labels as standardize_labels
+from kzoo._validation import predictions
+from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import pair_average_per_anchor
-from kzoo.losses.base import reduce_loss
-from kzoo.losses.base import standardize_labels
+from kzoo.losses.inputs import LabelsAndEmbeddings
+from kzoo.losses.loss import Loss
+from kzoo.losses.pair_weighting_loss import pair_average_per_anchor
+from kzoo.losses.twins import functional_twin
+
+_PAIRS = (
+    "(similarity, temperature) pairs of shape (batch_size, num_heads, "
+    "batch_size, 2)"
+)
 
 
 @kzoo_export("kzoo.losses.AMCLLoss")
-@fill_common_args
-class AMCLLoss(_KzooLoss):
+class AMCLLoss(Loss):
     """Adaptive multi-head contrastive loss (AMCL).
 
     Several projection heads each give a similarity matrix, and every pair
@@ -59,7 +64,7 @@ class AMCLLoss(_KzooLoss):
             `0.1`.
         reg_dim: d > 0 of the regularizer. Defaults to `128` (the
             projection dimension of the paper's heads).
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -75,6 +80,8 @@ class AMCLLoss(_KzooLoss):
           multi-head contrastive learning, ECCV 2024.
     """
 
+    input_kind = LabelsAndEmbeddings(rank=4, what=_PAIRS)
+
     def __init__(
         self,
         beta=0.1,
@@ -87,31 +94,29 @@ class AMCLLoss(_KzooLoss):
         self.beta = check_non_negative("beta", beta)
         self.reg_dim = check_positive("reg_dim", reg_dim)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            pairs = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-            b = pairs.shape[0]
-            if (
-                len(pairs.shape) != 4
-                or pairs.shape[-1] != 2
-                or (b is not None and pairs.shape[2] not in (None, b))
-            ):
-                raise ValueError(
-                    "`y_pred` must be (similarity, temperature) pairs of "
-                    "shape (batch_size, num_heads, batch_size, 2). "
-                    f"Received: y_pred.shape={tuple(pairs.shape)}"
-                )
-            labels = standardize_labels(y_true, b)
-            losses = self.call(labels, pairs)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def standardize_inputs(self, y_true, y_pred):
+        # The labels-and-embeddings kind with a rank-4 `y_pred`, plus the
+        # checks of its last two axes.
+        pairs = predictions(y_pred, self.dtype)
+        b = pairs.shape[0]
+        if (
+            len(pairs.shape) != 4
+            or pairs.shape[-1] != 2
+            or (b is not None and pairs.shape[2] not in (None, b))
+        ):
+            raise ValueError(
+                f"`y_pred` must be {_PAIRS}. "
+                f"Received: y_pred.shape={shape_of(pairs)}"
+            )
+        return standardize_labels(y_true, b), pairs
 
     def call(self, labels, pairs):
         sim = ops.transpose(pairs[..., 0], (1, 0, 2))  # [H, B, B]
-        tau = ops.transpose(pairs[..., 1], (1, 0, 2))
+        temperature = ops.transpose(pairs[..., 1], (1, 0, 2))
         pos, neg = kops.label_masks(labels)
         pos = ops.cast(pos, sim.dtype)
         neg = ops.cast(neg, sim.dtype)
-        logits = sim / tau
+        logits = sim / temperature
         neg_lse = kops.masked_logsumexp(logits, neg[None], keepdims=True)
         has_neg = ops.any(ops.greater(neg, 0), axis=1, keepdims=True)
         pair_losses = ops.where(
@@ -125,23 +130,10 @@ class AMCLLoss(_KzooLoss):
         if not self.beta:
             return contrast
         off = 1.0 - ops.eye(b, dtype=sim.dtype)
-        reg = 0.5 * self.reg_dim * ops.log(tau) + 1.0 / tau
+        reg = 0.5 * self.reg_dim * ops.log(temperature) + 1.0 / temperature
         count = ops.maximum(ops.cast(b - 1, sim.dtype), 1.0)
         reg = ops.sum(reg * off[None], axis=2) / count  # [H, B]
         return contrast + self.beta * ops.mean(reg, axis=0)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(beta=self.beta, reg_dim=self.reg_dim)
-        return config
 
-
-@kzoo_export("kzoo.losses.amcl")
-def amcl(y_true, y_pred, beta=0.1, reg_dim=128):
-    """Per-anchor AMCL loss; the functional form of `kzoo.losses.AMCLLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    return AMCLLoss(beta, reg_dim, reduction="none")(y_true, y_pred)
+amcl = kzoo_export("kzoo.losses.amcl")(functional_twin(AMCLLoss, "amcl"))

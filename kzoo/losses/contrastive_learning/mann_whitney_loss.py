@@ -1,13 +1,12 @@
 """The Mann-Whitney (MW) loss for AUC-driven retrieval."""
 
-import keras
 from keras import ops
 
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
+from kzoo.losses.inputs import TargetsAndPredictions
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 
 
 def _check_matrix(name, x):
@@ -19,8 +18,7 @@ def _check_matrix(name, x):
 
 
 @kzoo_export("kzoo.losses.MannWhitneyLoss")
-@fill_common_args
-class MannWhitneyLoss(_KzooLoss):
+class MannWhitneyLoss(Loss):
     """Mann-Whitney loss: every positive cell against every negative cell.
 
     A smooth surrogate of the global (pooled) AUC of a retrieval score
@@ -50,7 +48,7 @@ class MannWhitneyLoss(_KzooLoss):
 
     Args:
         temperature: τ. Defaults to `0.01` (the paper's value throughout).
-        {{common_args}}
+        {{loss_args}}
 
     Call arguments:
         relevance: `[B, N]` 0/1 (y_true); 1 marks a positive cell.
@@ -70,6 +68,12 @@ class MannWhitneyLoss(_KzooLoss):
           Retrieval.
     """
 
+    input_kind = TargetsAndPredictions(
+        rank=2,
+        what="a (num_queries, num_candidates) matrix",
+        target_what="relevance",
+    )
+
     def __init__(
         self,
         temperature=0.01,
@@ -80,20 +84,11 @@ class MannWhitneyLoss(_KzooLoss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.temperature = check_positive("temperature", temperature)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            scores = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-            relevance = ops.convert_to_tensor(y_true)
-            _check_matrix("scores", scores)
-            _check_matrix("relevance", relevance)
-            if tuple(relevance.shape) != tuple(scores.shape):
-                raise ValueError(
-                    "`relevance` and `scores` must have the same shape. "
-                    f"Received: relevance.shape={tuple(relevance.shape)}, "
-                    f"scores.shape={tuple(scores.shape)}"
-                )
-            losses = self.call(relevance, scores)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def standardize_inputs(self, y_true, y_pred):
+        # Both arguments are named after what they hold in the messages.
+        _check_matrix("scores", ops.convert_to_tensor(y_pred))
+        _check_matrix("relevance", ops.convert_to_tensor(y_true))
+        return super().standardize_inputs(y_true, y_pred)
 
     def call(self, relevance, scores):
         positive = ops.greater(ops.cast(relevance, "float32"), 0.5)
@@ -110,18 +105,7 @@ class MannWhitneyLoss(_KzooLoss):
             ops.where(positive, per_cell, ops.zeros_like(per_cell)), axis=1
         )
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(temperature=self.temperature)
-        return config
 
-
-@kzoo_export("kzoo.losses.mann_whitney")
-def mann_whitney(relevance, scores, temperature=0.01):
-    """Per-query Mann-Whitney loss; the functional form of
-    `kzoo.losses.MannWhitneyLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`; its mean is the loss.
-    """
-    return MannWhitneyLoss(temperature, reduction="none")(relevance, scores)
+mann_whitney = kzoo_export("kzoo.losses.mann_whitney")(
+    functional_twin(MannWhitneyLoss, "mann_whitney")
+)

@@ -3,13 +3,15 @@
 from keras import ops
 
 from kzoo._validation import check_non_negative
+from kzoo._validation import check_positive
+from kzoo._validation import views
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.contrastive._infonce import TemperatureLoss
-from kzoo.losses.contrastive._infonce import integer_ids
-from kzoo.losses.contrastive._infonce import multi_positive_nce
-from kzoo.losses.contrastive._infonce import similarity_logits
-from kzoo.losses.contrastive._infonce import split_views
+from kzoo.losses.contrastive_learning.infonce_math import get_distance
+from kzoo.losses.contrastive_learning.infonce_math import similarity_logits
+from kzoo.losses.inputs import IdsAndPredictions
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
+from kzoo.ops.infonce import multi_positive_nce
 
 
 def _partner_mask(row_ids, col_ids):
@@ -22,8 +24,7 @@ def _partner_mask(row_ids, col_ids):
 
 
 @kzoo_export("kzoo.losses.PairingNetLoss")
-@fill_common_args
-class PairingNetLoss(TemperatureLoss):
+class PairingNetLoss(Loss):
     """PairingNet's pair-searching loss: multi-positive InfoNCE keyed on
     fragment ids.
 
@@ -59,7 +60,7 @@ class PairingNetLoss(TemperatureLoss):
             to `0.5`.
         distance: a `kzoo.distances.Distance` (a distance is negated).
             Defaults to `kzoo.distances.CosineSimilarity()`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -77,6 +78,10 @@ class PairingNetLoss(TemperatureLoss):
           (`utils/infornce_loss.py`).
     """
 
+    input_kind = IdsAndPredictions(
+        columns=2, what="embeddings of shape (batch_size, dim)"
+    )
+
     def __init__(
         self,
         temperature=0.12,
@@ -86,24 +91,24 @@ class PairingNetLoss(TemperatureLoss):
         reduction="sum_over_batch_size",
         dtype=None,
     ):
-        super().__init__(
-            temperature,
-            distance,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-        )
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = check_positive("temperature", temperature)
+        self.distance = get_distance(distance)
         self.self_term_weight = check_non_negative(
             "self_term_weight", self_term_weight
         )
+
+    def standardize_inputs(self, y_true, y_pred):
+        ids, x = super().standardize_inputs(y_true, y_pred)
+        views(x, 2)
+        return ids, x
 
     def _term(self, a, b, u, v):
         logits = similarity_logits(self.distance, a, b, self.temperature)
         return multi_positive_nce(logits, _partner_mask(u, v))
 
-    def call(self, y_true, y_pred):
-        f_s, f_t = split_views(y_pred, self.dtype)
-        ids = integer_ids(y_true, f_s.shape[0], 2)
+    def call(self, ids, y_pred):
+        f_s, f_t = views(y_pred, 2)
         src, tgt = ids[:, 0], ids[:, 1]
         loss = self._term(f_s, f_t, src, tgt)
         if self.self_term_weight:
@@ -113,20 +118,7 @@ class PairingNetLoss(TemperatureLoss):
             loss = loss + self.self_term_weight * 0.5 * self_terms
         return loss
 
-    def get_config(self):
-        config = super().get_config()
-        config["self_term_weight"] = self.self_term_weight
-        return config
 
-
-@kzoo_export("kzoo.losses.pairing_net")
-def pairing_net(y_true, y_pred, temperature=0.12, self_term_weight=0.5):
-    """Per-row PairingNet loss; the functional form of
-    `kzoo.losses.PairingNetLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    return PairingNetLoss(temperature, self_term_weight, reduction="none")(
-        y_true, y_pred
-    )
+pairing_net = kzoo_export("kzoo.losses.pairing_net")(
+    functional_twin(PairingNetLoss, "pairing_net")
+)

@@ -4,12 +4,15 @@ from keras import ops
 
 from kzoo._validation import check_integer
 from kzoo._validation import check_non_negative
+from kzoo._validation import check_positive
+from kzoo._validation import views
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.contrastive._infonce import TemperatureLoss
-from kzoo.losses.contrastive._infonce import diagonal
-from kzoo.losses.contrastive._infonce import similarity_logits
-from kzoo.losses.contrastive._infonce import split_views
+from kzoo.losses.contrastive_learning.infonce_math import get_distance
+from kzoo.losses.contrastive_learning.infonce_math import similarity_logits
+from kzoo.losses.inputs import PredictionsOnly
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
+from kzoo.ops.infonce import diagonal
 
 
 def knn_graph(embeddings, k, distance):
@@ -34,8 +37,7 @@ def log_sinkhorn(log_p, iterations):
 
 
 @kzoo_export("kzoo.losses.GraphMatchingLoss")
-@fill_common_args
-class GraphMatchingLoss(TemperatureLoss):
+class GraphMatchingLoss(Loss):
     """LVM-Med's graph-matching self-supervision, as a Sinkhorn relaxation.
 
     The N samples of a batch, seen under two augmentations s and t, form two
@@ -85,7 +87,7 @@ class GraphMatchingLoss(TemperatureLoss):
         sinkhorn_iterations: T ≥ 0, unrolled in the graph. Defaults to `10`.
         distance: a `kzoo.distances.Distance`. Defaults to
             `kzoo.distances.CosineSimilarity()`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -105,6 +107,10 @@ class GraphMatchingLoss(TemperatureLoss):
         - [Wang et al., 2019](https://arxiv.org/abs/1904.00597), PCA-GM.
     """
 
+    input_kind = PredictionsOnly(
+        rank=2, what="embeddings of shape (batch_size, dim)"
+    )
+
     def __init__(
         self,
         temperature=0.1,
@@ -116,13 +122,9 @@ class GraphMatchingLoss(TemperatureLoss):
         reduction="sum_over_batch_size",
         dtype=None,
     ):
-        super().__init__(
-            temperature,
-            distance,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-        )
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = check_positive("temperature", temperature)
+        self.distance = get_distance(distance)
         self.structure_weight = check_non_negative(
             "structure_weight", structure_weight
         )
@@ -141,6 +143,11 @@ class GraphMatchingLoss(TemperatureLoss):
                 f"Received: sinkhorn_iterations={sinkhorn_iterations!r}"
             )
 
+    def standardize_inputs(self, y_true, y_pred):
+        y_true, y_pred = super().standardize_inputs(y_true, y_pred)
+        views(y_pred, 2)
+        return y_true, y_pred
+
     def affinity(self, z_s, z_t):
         """`(C + γ·C_struct) / τ`, the matrix Sinkhorn normalizes."""
         logits = similarity_logits(self.distance, z_s, z_t, self.temperature)
@@ -157,39 +164,11 @@ class GraphMatchingLoss(TemperatureLoss):
         return logits
 
     def call(self, y_true, y_pred):
-        z_s, z_t = split_views(y_pred, self.dtype)
+        z_s, z_t = views(y_pred, 2)
         log_p = log_sinkhorn(self.affinity(z_s, z_t), self.sinkhorn_iterations)
         return -diagonal(log_p)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            structure_weight=self.structure_weight,
-            num_neighbors=self.num_neighbors,
-            sinkhorn_iterations=self.sinkhorn_iterations,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.graph_matching")
-def graph_matching(
-    y_true,
-    y_pred,
-    temperature=0.1,
-    structure_weight=0.5,
-    num_neighbors=3,
-    sinkhorn_iterations=10,
-):
-    """Per-sample graph-matching loss; the functional form of
-    `kzoo.losses.GraphMatchingLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[N]` whose mean is the loss.
-    """
-    return GraphMatchingLoss(
-        temperature,
-        structure_weight,
-        num_neighbors,
-        sinkhorn_iterations,
-        reduction="none",
-    )(y_true, y_pred)
+graph_matching = kzoo_export("kzoo.losses.graph_matching")(
+    functional_twin(GraphMatchingLoss, "graph_matching")
+)

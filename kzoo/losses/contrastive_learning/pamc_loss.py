@@ -6,12 +6,15 @@ from keras import ops
 
 from kzoo import ops as kops
 from kzoo._validation import check_integer
+from kzoo._validation import check_positive
+from kzoo._validation import predictions
+from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import standardize_embeddings
-from kzoo.losses.contrastive._infonce import BIG
-from kzoo.losses.contrastive._infonce import TemperatureLoss
-from kzoo.losses.contrastive._infonce import similarity_logits
+from kzoo.losses.contrastive_learning.infonce_math import get_distance
+from kzoo.losses.contrastive_learning.infonce_math import similarity_logits
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
+from kzoo.ops.masks import BIG
 
 _LOG_EPS = math.log(1e-10)
 
@@ -23,8 +26,7 @@ def _log_eps_sum(lse, any_valid):
 
 
 @kzoo_export("kzoo.losses.PamCLoss")
-@fill_common_args
-class PamCLoss(TemperatureLoss):
+class PamCLoss(Loss):
     """PamC: block contrastive loss with parameter-free meta-nodes.
 
     Node-level graph contrastive learning needs N² negative pairs. PamC keeps
@@ -65,7 +67,7 @@ class PamCLoss(TemperatureLoss):
             `tau = 1`; the README runs use `tau = 0.5`, i.e. `2.0` here).
         distance: a `kzoo.distances.Distance`. Defaults to
             `kzoo.distances.CosineSimilarity()`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -89,13 +91,9 @@ class PamCLoss(TemperatureLoss):
         reduction="sum_over_batch_size",
         dtype=None,
     ):
-        super().__init__(
-            temperature,
-            distance,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-        )
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = check_positive("temperature", temperature)
+        self.distance = get_distance(distance)
         self.num_clusters = check_integer("num_clusters", num_clusters)
         if num_clusters < 1:
             raise ValueError(
@@ -103,17 +101,24 @@ class PamCLoss(TemperatureLoss):
                 f"Received: num_clusters={num_clusters!r}"
             )
 
-    def call(self, y_true, y_pred):
-        out = standardize_embeddings(y_pred, self.dtype)
+    # Inputs: a float influence matrix `[N, N]` and `[N, d + K]` outputs; no
+    # `kzoo.losses.inputs` kind has this pair, so the primitives are
+    # combined here.
+    def standardize_inputs(self, y_true, y_pred):
+        out = predictions(
+            y_pred,
+            self.dtype,
+            rank=2,
+            what="embeddings of shape (batch_size, dim)",
+        )
         k = self.num_clusters
         width = out.shape[-1]
         if width is not None and width <= k:
             raise ValueError(
                 f"`y_pred` must hold embeddings and {k} assignment columns, "
                 f"of shape (num_nodes, dim + {k}). "
-                f"Received: y_pred.shape={tuple(out.shape)}"
+                f"Received: y_pred.shape={shape_of(out)}"
             )
-        z, q = out[:, :-k], out[:, -k:]
         adj = ops.cast(ops.convert_to_tensor(y_true), self.dtype)
         n = out.shape[0]
         if len(adj.shape) != 2 or (
@@ -121,9 +126,14 @@ class PamCLoss(TemperatureLoss):
         ):
             raise ValueError(
                 "`y_true` must be the (num_nodes, num_nodes) influence "
-                f"matrix. Received: y_true.shape={tuple(adj.shape)}, "
+                f"matrix. Received: y_true.shape={shape_of(adj)}, "
                 f"num_nodes={n}"
             )
+        return adj, out
+
+    def call(self, adj, out):
+        k = self.num_clusters
+        z, q = out[:, :-k], out[:, -k:]
         num = ops.shape(z)[0]
         off_diag = 1.0 - ops.eye(num, dtype=z.dtype)
         logits = similarity_logits(self.distance, z, z, self.temperature)
@@ -145,18 +155,5 @@ class PamCLoss(TemperatureLoss):
         neg_term = ops.sum(neg * used_f) / ops.maximum(ops.sum(used_f), 1.0)
         return neg_term - pos
 
-    def get_config(self):
-        config = super().get_config()
-        config["num_clusters"] = self.num_clusters
-        return config
 
-
-@kzoo_export("kzoo.losses.pamc")
-def pamc(y_true, y_pred, num_clusters, temperature=1.0):
-    """Per-node PamC loss; the functional form of `kzoo.losses.PamCLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[N]` whose mean is the loss.
-    """
-    return PamCLoss(num_clusters, temperature, reduction="none")(y_true, y_pred)
+pamc = kzoo_export("kzoo.losses.pamc")(functional_twin(PamCLoss, "pamc"))

@@ -1,9 +1,8 @@
 """NT-Xent / InfoNCE loss over all positive pairs of a batch."""
 
-from keras import ops
-
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.losses.contrastive_learning.infonce_math import infonce_pair_term
 from kzoo.losses.in_batch_negative_loss import InBatchNegativeLoss
 from kzoo.losses.twins import functional_twin
 
@@ -84,7 +83,7 @@ class NTXentLoss(InBatchNegativeLoss):
 
     def pair_term(self, logits, lse):
         # −log(e^{L_ip} / (e^{L_ip} + e^{lse_i})), lse over the negatives
-        return ops.softplus(lse - logits)
+        return infonce_pair_term(logits, lse)
 
 
 ntxent = kzoo_export("kzoo.losses.ntxent")(

@@ -5,8 +5,8 @@ from keras import ops
 from kzoo._validation import check_integer
 from kzoo._validation import is_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
+from kzoo.losses.contrastive_learning.ntxent_loss import NTXentLoss
+from kzoo.losses.twins import functional_twin
 from kzoo.ops.masks import BIG
 
 
@@ -31,7 +31,6 @@ def hardest_negatives(logits, neg_weight, k=None, alpha=None):
 
 
 @kzoo_export("kzoo.losses.HardContrastiveLoss")
-@fill_common_args
 class HardContrastiveLoss(NTXentLoss):
     """Hardness-aware contrastive loss: InfoNCE over the hardest negatives.
 
@@ -56,7 +55,12 @@ class HardContrastiveLoss(NTXentLoss):
     The paper keeps the 4095 hardest of a 16384-sample memory bank
     (α ≈ 0.08 on CIFAR); here the candidates are the in-batch negatives.
     Ties at the threshold are broken by index. Everything else (miner,
-    distance, reduction, per-anchor values) is `NTXentLoss`'s.
+    distance, reduction, per-anchor values, cross-replica gathering) is
+    `NTXentLoss`'s. With `gather_across_replicas=True` the hardest negatives
+    are chosen among the negatives of every replica. The streamed path
+    (`chunk_size`) never holds a whole row of negatives, so it cannot rank
+    them: it is available only without selection (`k=None`, `alpha=None`),
+    and combining it with `k` or `alpha` raises a `ValueError`.
 
     Args:
         temperature: τ (positive). Defaults to `0.07`.
@@ -69,7 +73,8 @@ class HardContrastiveLoss(NTXentLoss):
             Defaults to `kzoo.distances.CosineSimilarity()`.
         miner: a `kzoo.miners.Miner`, or `None` for every pair. Defaults to
             `None`.
-        {{common_args}}
+        {{in_batch_args}}
+        {{loss_args}}
 
     Example:
 
@@ -93,6 +98,8 @@ class HardContrastiveLoss(NTXentLoss):
         name="hard_contrastive_loss",
         reduction="sum_over_batch_size",
         dtype=None,
+        chunk_size=None,
+        gather_across_replicas=False,
     ):
         super().__init__(
             temperature=temperature,
@@ -101,6 +108,8 @@ class HardContrastiveLoss(NTXentLoss):
             name=name,
             reduction=reduction,
             dtype=dtype,
+            chunk_size=chunk_size,
+            gather_across_replicas=gather_across_replicas,
         )
         if k is not None:
             check_integer("k", k)
@@ -115,6 +124,12 @@ class HardContrastiveLoss(NTXentLoss):
                 "Give at most one of `k` and `alpha`. "
                 f"Received: k={k}, alpha={alpha}"
             )
+        if self.chunk_size is not None and (k is not None or alpha is not None):
+            raise ValueError(
+                "`chunk_size` (the streamed path) cannot rank a row's "
+                "negatives: it needs `k=None` and `alpha=None`. Received: "
+                f"chunk_size={chunk_size!r}, k={k!r}, alpha={alpha!r}"
+            )
         self.k = k
         self.alpha = None if alpha is None else float(alpha)
 
@@ -126,33 +141,7 @@ class HardContrastiveLoss(NTXentLoss):
             )
         return super().pair_loss(mat, pos_weight, neg_weight)
 
-    def get_config(self):
-        config = super().get_config()
-        # Dense path only: the hardest-negative selection needs every
-        # negative of a row at once, so `chunk_size` / cross-replica
-        # gathering are not offered (not constructor arguments).
-        config.pop("chunk_size", None)
-        config.pop("gather_across_replicas", None)
-        config.update(k=self.k, alpha=self.alpha)
-        return config
 
-
-@kzoo_export("kzoo.losses.hard_contrastive")
-def hard_contrastive(
-    y_true,
-    y_pred,
-    temperature=0.07,
-    k=None,
-    alpha=None,
-    distance=None,
-    miner=None,
-):
-    """Per-anchor hard contrastive loss; the functional form of
-    `kzoo.losses.HardContrastiveLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    return HardContrastiveLoss(
-        temperature, k, alpha, distance, miner, reduction="none"
-    )(y_true, y_pred)
+hard_contrastive = kzoo_export("kzoo.losses.hard_contrastive")(
+    functional_twin(HardContrastiveLoss, "hard_contrastive")
+)

@@ -6,8 +6,8 @@ from kzoo._validation import check_bool
 from kzoo._validation import check_integer
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import fill_common_args
+from kzoo.losses.pair_weighting_loss import PairWeightingLoss
+from kzoo.losses.twins import functional_twin
 from kzoo.ops.masks import BIG
 from kzoo.ops.sorting import DISTRIBUTIONS
 from kzoo.ops.sorting import NETWORKS
@@ -58,7 +58,6 @@ def groco_sort_loss(
 
 
 @kzoo_export("kzoo.losses.GroCoLoss")
-@fill_common_args
 class GroCoLoss(PairWeightingLoss):
     """Group ordering constraints (GroCo): positives must sort above negatives.
 
@@ -111,7 +110,7 @@ class GroCoLoss(PairWeightingLoss):
             Defaults to `kzoo.distances.CosineSimilarity()`.
         miner: a `kzoo.miners.Miner` restricting the candidate pairs, or
             `None`. Defaults to `None`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -218,42 +217,5 @@ class GroCoLoss(PairWeightingLoss):
         size = ops.cast(ops.shape(per_anchor)[0], per_anchor.dtype)
         return ops.divide_no_nan(per_anchor * valid * size, count)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            topk_neg=self.topk_neg,
-            num_positives=self.num_positives,
-            steepness=self.steepness,
-            network=self.network,
-            distribution=self.distribution,
-            stop_gradient=self.stop_gradient,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.groco")
-def groco(
-    y_true,
-    y_pred,
-    topk_neg=10,
-    num_positives=1,
-    steepness=1.0,
-    network="odd_even",
-    distribution="cauchy",
-    stop_gradient=True,
-):
-    """Per-anchor GroCo loss; the functional form of `kzoo.losses.GroCoLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    return GroCoLoss(
-        topk_neg,
-        num_positives,
-        steepness,
-        network,
-        distribution,
-        stop_gradient,
-        reduction="none",
-    )(y_true, y_pred)
+groco = kzoo_export("kzoo.losses.groco")(functional_twin(GroCoLoss, "groco"))

@@ -2,11 +2,15 @@
 
 from keras import ops
 
+from kzoo._validation import check_positive
+from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
-from kzoo.distances import DotProductSimilarity
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
-from kzoo.losses.contrastive.ntxent_loss import NTXentLoss
+from kzoo.losses.contrastive_learning.infonce_math import infonce_pair_term
+from kzoo.losses.in_batch_negative_loss import in_batch_pair_sums
+from kzoo.losses.in_batch_negative_loss import share_of_pair_mean
+from kzoo.losses.inputs import IdsAndPredictions
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 
 NORMALIZATIONS = ("per_anchor", "global")
 
@@ -26,8 +30,7 @@ def pair_masks(pairs):
 
 
 @kzoo_export("kzoo.losses.MultiPositiveInfoNCELoss")
-@fill_common_args
-class MultiPositiveInfoNCELoss(NTXentLoss):
+class MultiPositiveInfoNCELoss(Loss):
     """InfoNCE with arbitrary positive pairs given by a class pair per anchor.
 
     The loss of "Rethinking Positive Pairs in Contrastive Learning" (SimLAP,
@@ -48,8 +51,9 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
     "global" (paper-era):    L = Σ_ij pos_ij l_ij / Σ_ij pos_ij
     ```
 
-    The per-pair term and the masked log-sum-exp are `NTXentLoss`'s; only
-    the masks (from label pairs) and the normalization differ. With
+    The per-pair term and the masked log-sum-exp are `NTXentLoss`'s (the
+    same functions); only the masks (from label pairs) and the
+    normalization differ. With
     `y2 = y1` and `"global"` it is `NTXentLoss` on the logits (supervised,
     PML convention). The two official variants are both offered, named by
     their normalization; anchors without positives contribute 0.
@@ -58,7 +62,7 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
         temperature: τ dividing the logits. Defaults to `1.0` (the gate's
             logits are usually already scaled).
         normalize: `"per_anchor"` or `"global"`. Defaults to `"per_anchor"`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -72,6 +76,12 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
           Positive Pairs in Contrastive Learning.
     """
 
+    input_kind = IdsAndPredictions(
+        columns=2,
+        rank=2,
+        what="square logits of shape (batch_size, batch_size)",
+    )
+
     def __init__(
         self,
         temperature=1.0,
@@ -80,13 +90,8 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
         reduction="sum_over_batch_size",
         dtype=None,
     ):
-        super().__init__(
-            temperature=temperature,
-            distance=DotProductSimilarity(),
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-        )
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = check_positive("temperature", temperature)
         if normalize not in NORMALIZATIONS:
             raise ValueError(
                 "Invalid value for argument `normalize`. Expected one of "
@@ -94,61 +99,40 @@ class MultiPositiveInfoNCELoss(NTXentLoss):
             )
         self.normalize = normalize
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        logits = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-        pairs = ops.convert_to_tensor(y_true)
-        if len(logits.shape) != 2 or (
-            None not in logits.shape and logits.shape[0] != logits.shape[1]
-        ):
+    def standardize_inputs(self, y_true, y_pred):
+        pairs, logits = super().standardize_inputs(y_true, y_pred)
+        if None not in logits.shape and logits.shape[0] != logits.shape[1]:
             raise ValueError(
                 "`y_pred` must be square logits of shape (batch_size, "
-                f"batch_size). Received: y_pred.shape={tuple(logits.shape)}"
+                f"batch_size). Received: y_pred.shape={shape_of(logits)}"
             )
-        if len(pairs.shape) != 2 or pairs.shape[1] != 2:
-            raise ValueError(
-                "`y_true` must be label pairs of shape (batch_size, 2). "
-                f"Received: y_true.shape={tuple(pairs.shape)}"
-            )
+        return pairs, logits
+
+    def call(self, pairs, logits):
         pos, neg = pair_masks(pairs)
-        losses = self.call_on_logits(logits, pos, neg)
-        return reduce_loss(losses, sample_weight, self.reduction)
+        return self.call_on_logits(logits, pos, neg)
 
     def call_on_logits(self, logits, pos, neg):
         """Per-anchor values `[B]` from logits and boolean masks."""
         pos = ops.cast(pos, logits.dtype)
         neg = ops.cast(neg, logits.dtype)
         if self.normalize == "global":
-            return self.pair_loss(logits, pos, neg)
-        # NTXentLoss returns B·Σ_j w_ij l_ij / Σ_ij w_ij; with per-anchor
-        # weights w_ij = pos_ij / (n_i + 1e-6) a factor Σw / B undoes the
-        # global normalization.
+            return self._pair_mean(logits, pos, neg)
+        # The global normalization returns B·Σ_j w_ij l_ij / Σ_ij w_ij; with
+        # per-anchor weights w_ij = pos_ij / (n_i + 1e-6) a factor Σw / B
+        # undoes it.
         weights = pos / (ops.sum(pos, axis=1, keepdims=True) + 1e-6)
         batch = ops.cast(ops.shape(logits)[0], logits.dtype)
         scale = ops.stop_gradient(ops.sum(weights)) / batch
-        return self.pair_loss(logits, weights, neg) * scale
+        return self._pair_mean(logits, weights, neg) * scale
 
-    def get_config(self):
-        config = super().get_config()
-        config.pop("distance", None)
-        config.pop("miner", None)
-        # Dense path only (positives come from label pairs): not constructor
-        # arguments.
-        config.pop("chunk_size", None)
-        config.pop("gather_across_replicas", None)
-        config["normalize"] = self.normalize
-        return config
+    def _pair_mean(self, logits, pos_weight, neg_weight):
+        pair_sum, pair_count = in_batch_pair_sums(
+            logits / self.temperature, pos_weight, neg_weight, infonce_pair_term
+        )
+        return share_of_pair_mean(pair_sum, pair_count)
 
 
-@kzoo_export("kzoo.losses.multi_positive_info_nce")
-def multi_positive_info_nce(
-    y_true, y_pred, temperature=1.0, normalize="per_anchor"
-):
-    """Per-anchor multi-positive InfoNCE; the functional form of
-    `kzoo.losses.MultiPositiveInfoNCELoss` (see it for the formula).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    return MultiPositiveInfoNCELoss(temperature, normalize, reduction="none")(
-        y_true, y_pred
-    )
+multi_positive_info_nce = kzoo_export("kzoo.losses.multi_positive_info_nce")(
+    functional_twin(MultiPositiveInfoNCELoss, "multi_positive_info_nce")
+)
