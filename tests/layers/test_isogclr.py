@@ -230,8 +230,9 @@ def test_mixed_precision_and_config():
 def test_deprecated_tau_names():
     # The old keywords (and configs saved with them) still work, with a
     # DeprecationWarning; so do the old state attributes.
-    with pytest.warns(DeprecationWarning, match="temperature_init"):
+    with pytest.warns(DeprecationWarning) as record:
         layer = kzoo.layers.ISogCLR(10, tau_init=0.2, tau_max=0.5)
+    assert "use `temperature_init`" in str(record[0].message)
     assert layer.temperature_init == 0.2 and layer.temperature_max == 0.5
     config = layer.get_config()
     old = dict(config)
