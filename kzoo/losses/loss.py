@@ -79,16 +79,16 @@ class Loss(keras.losses.Loss):
     `batch_level = True`: a scalar `sample_weight` scales it, per-sample
     weights are refused (they have nothing to weight), unless its `call`
     takes a `sample_weight` argument, in which case the weights are passed
-    to `call` and applied there. Docstring markers such as
-    `{{loss_args}}` are filled from `kzoo._docstrings` when the class is
-    created.
+    to `call` and applied there. Docstring markers (the `loss_args` snippet
+    written between double braces, for example) are filled from
+    `kzoo._docstrings` when the class is created.
 
     A ten-line loss:
 
     ```python
     @kzoo_export("kzoo.losses.HingeMarginLoss")
     class HingeMarginLoss(kzoo.losses.Loss):
-        '''max(0, margin − logit of the true class). Args: {{loss_args}}'''
+        '''max(0, margin − logit of the true class).'''
         input_kind = kzoo.losses.inputs.TargetsAndLogits()
 
         def __init__(self, margin=1.0, name="hinge_margin_loss", **kwargs):
@@ -195,3 +195,6 @@ class Loss(keras.losses.Loss):
     def from_config(cls, config):
         config = {k: _from_config_value(v) for k, v in config.items()}
         return cls(**config)
+
+
+Loss.__doc__ = fill(Loss.__doc__)
