@@ -229,7 +229,7 @@ class PseudoNegativeSampler(keras.layers.Layer):
     average). The Hyp-OC code also resets μ_prev to 0 at each epoch start;
     kzoo keeps it across epochs. The mean is taken on `stop_gradient(f)`;
     the real rows keep their gradient. Use with
-    `kzoo.losses.HypCrossEntropy(one_class_batch=True)` and
+    `kzoo.losses.HypCrossEntropyLoss(one_class_batch=True)` and
     `kzoo.losses.HypPairwiseConfusionLoss(one_class_batch=True)`.
 
     Args:

@@ -3,9 +3,12 @@ values."""
 
 from kzoo.api_export import deprecated_getattr
 from kzoo.losses import inputs  # noqa: F401  (kzoo.losses.inputs)
-from kzoo.losses.aggregate.bag_losses import BagLoss
-from kzoo.losses.aggregate.bag_losses import InstanceLoss
-from kzoo.losses.aggregate.bag_losses import InterpolatingBagLoss
+from kzoo.losses.aggregate.bag_loss import BagLoss
+from kzoo.losses.aggregate.bag_loss import bag
+from kzoo.losses.aggregate.instance_loss import InstanceLoss
+from kzoo.losses.aggregate.instance_loss import instance
+from kzoo.losses.aggregate.interpolating_bag_loss import InterpolatingBagLoss
+from kzoo.losses.aggregate.interpolating_bag_loss import interpolating_bag
 from kzoo.losses.classification.any_loss import AnyLoss
 from kzoo.losses.classification.any_loss import any_loss
 from kzoo.losses.classification.comp_sum_loss import CompSumLoss
@@ -55,18 +58,32 @@ from kzoo.losses.contrastive_learning.weighted_info_nce_loss import (
 from kzoo.losses.contrastive_learning.weighted_info_nce_loss import (
     weighted_info_nce,
 )
-from kzoo.losses.distillation.binary_kl import BinaryKLLoss
-from kzoo.losses.distillation.binary_kl import BinaryKLNormLoss
-from kzoo.losses.distillation.binary_kl import binary_kl
-from kzoo.losses.distillation.binary_kl import binary_kl_norm
-from kzoo.losses.distillation.landmark_kd import AssistiveLoss
-from kzoo.losses.distillation.landmark_kd import KDLandmarkLoss
+from kzoo.losses.distillation.assistive_loss import AssistiveLoss
+from kzoo.losses.distillation.assistive_loss import assistive
+from kzoo.losses.distillation.binary_kl_loss import BinaryKLLoss
+from kzoo.losses.distillation.binary_kl_loss import binary_kl
+from kzoo.losses.distillation.binary_kl_norm_loss import BinaryKLNormLoss
+from kzoo.losses.distillation.binary_kl_norm_loss import binary_kl_norm
+from kzoo.losses.distillation.kd_landmark_loss import KDLandmarkLoss
+from kzoo.losses.distillation.kd_landmark_loss import kd_landmark
 from kzoo.losses.embedding_loss import EmbeddingLoss
-from kzoo.losses.hyperbolic.hyp_oc import HypCrossEntropy
-from kzoo.losses.hyperbolic.hyp_oc import HypPairwiseConfusionLoss
+from kzoo.losses.hyperbolic.hyp_cross_entropy_loss import HypCrossEntropyLoss
+from kzoo.losses.hyperbolic.hyp_cross_entropy_loss import hyp_cross_entropy
+from kzoo.losses.hyperbolic.hyp_pairwise_confusion_loss import (
+    HypPairwiseConfusionLoss,
+)
+from kzoo.losses.hyperbolic.hyp_pairwise_confusion_loss import (
+    hyp_pairwise_confusion,
+)
 from kzoo.losses.in_batch_negative_loss import InBatchNegativeLoss
-from kzoo.losses.information.cauchy_schwarz import ConditionalCSDivergenceLoss
-from kzoo.losses.information.cauchy_schwarz import CSQMILoss
+from kzoo.losses.information.conditional_cs_divergence_loss import (
+    ConditionalCSDivergenceLoss,
+)
+from kzoo.losses.information.conditional_cs_divergence_loss import (
+    conditional_cs_divergence,
+)
+from kzoo.losses.information.csqmi_loss import CSQMILoss
+from kzoo.losses.information.csqmi_loss import csqmi
 from kzoo.losses.loss import Loss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
@@ -109,7 +126,7 @@ __all__ = [
     "GraphMatchingLoss",
     "GroCoLoss",
     "HardContrastiveLoss",
-    "HypCrossEntropy",
+    "HypCrossEntropyLoss",
     "HypPairwiseConfusionLoss",
     "ICNNLoss",
     "InBatchNegativeLoss",
@@ -133,11 +150,15 @@ __all__ = [
     "ZLoss",
     "amcl",
     "any_loss",
+    "assistive",
+    "bag",
     "betti_matching",
     "binary_kl",
     "binary_kl_norm",
     "comp_sum",
+    "conditional_cs_divergence",
     "contrastive",
+    "csqmi",
     "dpo",
     "ens_loss",
     "facial_symmetry",
@@ -145,6 +166,11 @@ __all__ = [
     "groco",
     "hard_contrastive",
     "icnn",
+    "hyp_cross_entropy",
+    "hyp_pairwise_confusion",
+    "instance",
+    "interpolating_bag",
+    "kd_landmark",
     "ldr_kl",
     "mann_whitney",
     "multi_positive_info_nce",

@@ -135,7 +135,7 @@ def test_hyp_oc_model_fits(jit_compile, data):
     model.compile(
         optimizer=keras.optimizers.Adam(1e-2),
         loss=[
-            kzoo.losses.HypCrossEntropy(),
+            kzoo.losses.HypCrossEntropyLoss(),
             kzoo.losses.HypPairwiseConfusionLoss(c=C),
         ],
         jit_compile=jit_compile,

@@ -201,3 +201,23 @@ def test_laplace_bag_means_noise_scale_and_seed():
         kzoo.data.laplace_bag_means(y, bag_id, 1.0, (1, 0))
     with pytest.raises(ValueError, match="Received: bag_size=0"):
         kzoo.data.random_bags(10, 0)
+
+
+def test_configs_saved_before_the_split_load():
+    # What `keras.losses.serialize` wrote when the three classes lived in
+    # bag_losses.py and took no `reduction`.
+    saved = {
+        "module": "kzoo.losses.aggregate.bag_losses",
+        "class_name": "InterpolatingBagLoss",
+        "config": {
+            "name": "interpolating_bag_loss",
+            "dtype": None,
+            "loss": "squared_error",
+            "rho": 0.7,
+        },
+        "registered_name": "kzoo>InterpolatingBagLoss",
+    }
+    restored = keras.losses.deserialize(saved)
+    assert type(restored) is kzoo.losses.InterpolatingBagLoss
+    assert restored.rho == 0.7
+    assert restored.reduction == "sum_over_batch_size"

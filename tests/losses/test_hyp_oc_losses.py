@@ -97,14 +97,14 @@ def test_hyp_ce_matches_sparse_cross_entropy():
     keras_ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     expected, g_expected = value_and_grad(lambda t: keras_ce(labels, t), logits)
     for loss, y in (
-        (kzoo.losses.HypCrossEntropy(), np.zeros(3)),
-        (kzoo.losses.HypCrossEntropy(one_class_batch=False), labels),
+        (kzoo.losses.HypCrossEntropyLoss(), np.zeros(3)),
+        (kzoo.losses.HypCrossEntropyLoss(one_class_batch=False), labels),
     ):
         value, grad = value_and_grad(lambda t: loss(y, t), logits)
         np.testing.assert_allclose(value, expected, rtol=1e-6)
         np.testing.assert_allclose(grad, g_expected, rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="even"):
-        kzoo.losses.HypCrossEntropy()(None, logits[:5])
+        kzoo.losses.HypCrossEntropyLoss()(None, logits[:5])
 
 
 def test_mixed_precision_gives_float32():
@@ -113,7 +113,7 @@ def test_mixed_precision_gives_float32():
         z = keras.ops.cast(_z(n=4), "bfloat16")
         for loss in (
             kzoo.losses.HypPairwiseConfusionLoss(c=C),
-            kzoo.losses.HypCrossEntropy(),
+            kzoo.losses.HypCrossEntropyLoss(),
         ):
             out = loss(None, z[:, :2])
             assert keras.backend.standardize_dtype(out.dtype) == "float32"
@@ -125,7 +125,7 @@ def test_mixed_precision_gives_float32():
 def test_config_and_keras_file_round_trip(tmp_path):
     for loss in (
         kzoo.losses.HypPairwiseConfusionLoss(0.3, "arctan_official", False),
-        kzoo.losses.HypCrossEntropy(one_class_batch=False),
+        kzoo.losses.HypCrossEntropyLoss(one_class_batch=False),
     ):
         again = type(loss).from_config(loss.get_config())
         assert again.get_config() == loss.get_config()
@@ -144,4 +144,29 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="Received: distance='arctan'"):
         kzoo.losses.HypPairwiseConfusionLoss(distance="arctan")
     with pytest.raises(ValueError, match="Received: one_class_batch=1"):
-        kzoo.losses.HypCrossEntropy(one_class_batch=1)
+        kzoo.losses.HypCrossEntropyLoss(one_class_batch=1)
+
+
+def test_deprecated_name_and_configs_saved_before_the_rename():
+    with pytest.warns(DeprecationWarning, match="HypCrossEntropyLoss"):
+        old = kzoo.losses.HypCrossEntropy
+    assert old is kzoo.losses.HypCrossEntropyLoss
+    # What `keras.losses.serialize` wrote before the rename (module hyp_oc,
+    # registered name kzoo>HypCrossEntropy, no reduction).
+    saved = {
+        "module": "kzoo.losses.hyperbolic.hyp_oc",
+        "class_name": "HypCrossEntropy",
+        "config": {
+            "name": "hyp_cross_entropy",
+            "dtype": None,
+            "one_class_batch": False,
+        },
+        "registered_name": "kzoo>HypCrossEntropy",
+    }
+    restored = keras.losses.deserialize(saved)
+    assert type(restored) is kzoo.losses.HypCrossEntropyLoss
+    assert restored.one_class_batch is False
+    assert (
+        keras.losses.serialize(restored)["registered_name"]
+        == "kzoo>HypCrossEntropyLoss"
+    )

@@ -43,7 +43,7 @@ def hyp_oc(dim):
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
         loss=[
-            kzoo.losses.HypCrossEntropy(),
+            kzoo.losses.HypCrossEntropyLoss(),
             kzoo.losses.HypPairwiseConfusionLoss(c=C),
         ],
     )
@@ -56,7 +56,7 @@ def euclidean_oc(dim):
     model = keras.Model(inputs, logits)
     model.compile(
         optimizer=keras.optimizers.Adam(1e-3),
-        loss=kzoo.losses.HypCrossEntropy(),  # CE with the one-class layout
+        loss=kzoo.losses.HypCrossEntropyLoss(),  # CE with the one-class layout
     )
     return model
 

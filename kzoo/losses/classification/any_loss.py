@@ -1,14 +1,13 @@
 """AnyLoss: classification metrics turned into losses (Han et al., 2024)."""
 
-import keras
 from keras import ops
 
 from kzoo._validation import check_bool
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.classification.ens_loss import _binary_inputs
+from kzoo.losses.inputs import BinaryTargetsAndScores
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 
 METRICS = ("accuracy", "f1", "fbeta", "gmean", "balanced_accuracy")
 _S = 1e-5  # the reference notebooks' smoothing constant
@@ -38,9 +37,20 @@ def any_loss_value(labels, probs, weights, metric, beta, amplifier):
     return 1.0 - score
 
 
+def confusion_weights(sample_weight, probs):
+    """`(weights [B], scale)`: per-sample weights of the confusion matrix
+    (ones without `sample_weight`), and the scalar that multiplies the loss
+    (a scalar `sample_weight`, else `None`)."""
+    if sample_weight is None:
+        return ops.ones_like(probs), None
+    weights = ops.cast(ops.convert_to_tensor(sample_weight), probs.dtype)
+    if len(weights.shape) == 0:
+        return ops.ones_like(probs), weights
+    return ops.broadcast_to(ops.reshape(weights, (-1,)), ops.shape(probs)), None
+
+
 @kzoo_export("kzoo.losses.AnyLoss")
-@fill_common_args
-class AnyLoss(_KzooLoss):
+class AnyLoss(Loss):
     """AnyLoss: `1 − metric` on a differentiable confusion matrix of the batch.
 
     A binary classification metric (accuracy, F-β, G-mean, balanced
@@ -82,9 +92,10 @@ class AnyLoss(_KzooLoss):
       (still trainable); G-mean and F-β give loss 1 with zero gradient when
       there are no positives (the metric is 0 or undefined); accuracy is
       unaffected. Use stratified batches for G-mean and F-β.
-    - `sample_weight` weights each sample's entries in the confusion matrix
-      (as Keras' `class_weight` expects); `reduction` does not apply — the
-      loss is one number per batch.
+    - Batch-level: the loss is one number per batch, so `reduction` has no
+      effect. Per-sample `sample_weight` (`[B]` or `[B, 1]`) weights each
+      sample's entries in the confusion matrix (as Keras' `class_weight`
+      expects); a scalar `sample_weight` multiplies the loss.
 
     Args:
         metric: one of `"accuracy"`, `"f1"`, `"fbeta"`, `"gmean"`,
@@ -96,7 +107,7 @@ class AnyLoss(_KzooLoss):
             `73.0`.
         from_logits: apply a sigmoid to `y_pred` first. The paper feeds
             probabilities. Defaults to `False`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -111,6 +122,9 @@ class AnyLoss(_KzooLoss):
           AnyLoss: Transforming Classification Metrics into Loss Functions
           (KDD 2024). Code: https://github.com/doheonhan/anyloss_extension
     """
+
+    input_kind = BinaryTargetsAndScores()
+    batch_level = True
 
     def __init__(
         self,
@@ -138,47 +152,17 @@ class AnyLoss(_KzooLoss):
         self.amplifier = check_positive("amplifier", amplifier)
         self.from_logits = check_bool("from_logits", from_logits)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            labels, probs = _binary_inputs(y_true, y_pred, self.dtype)
-            labels = ops.cast(labels, self.dtype)
-            if self.from_logits:
-                probs = ops.sigmoid(probs)
-            if sample_weight is None:
-                weights = ops.ones_like(probs)
-            else:
-                weights = ops.cast(
-                    ops.convert_to_tensor(sample_weight), self.dtype
-                )
-                weights = ops.broadcast_to(
-                    ops.reshape(weights, (-1,))
-                    if len(weights.shape)
-                    else weights,
-                    ops.shape(probs),
-                )
-            return any_loss_value(
-                labels, probs, weights, self.metric, self.beta, self.amplifier
-            )
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            metric=self.metric,
-            beta=self.beta,
-            amplifier=self.amplifier,
-            from_logits=self.from_logits,
+    def call(self, labels, probs, sample_weight=None):
+        labels = ops.cast(labels, probs.dtype)
+        if self.from_logits:
+            probs = ops.sigmoid(probs)
+        weights, scale = confusion_weights(sample_weight, probs)
+        value = any_loss_value(
+            labels, probs, weights, self.metric, self.beta, self.amplifier
         )
-        return config
+        return value if scale is None else value * scale
 
 
-@kzoo_export("kzoo.losses.any_loss")
-def any_loss(y_true, y_pred, metric="f1", beta=1.0, amplifier=73.0):
-    """Batch-level AnyLoss value; the functional form of `kzoo.losses.AnyLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        A scalar tensor.
-    """
-    return AnyLoss(metric=metric, beta=beta, amplifier=amplifier)(
-        y_true, y_pred
-    )
+any_loss = kzoo_export("kzoo.losses.any_loss")(
+    functional_twin(AnyLoss, "any_loss")
+)

@@ -1,19 +1,35 @@
 """Direct preference optimization loss (as used by the Delta Learning paper)."""
 
-import keras
 from keras import ops
 
+from kzoo._validation import check_batch
 from kzoo._validation import check_bool
 from kzoo._validation import check_positive
+from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
+from kzoo.losses.inputs import PredictionsOnly
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
+
+_LOG_PROBS = (
+    "log-probabilities of shape (batch_size, 4): policy chosen, policy "
+    "rejected, reference chosen, reference rejected"
+)
+
+
+def dpo_values(logps, beta, label_smoothing=0.0):
+    """Per-sample DPO loss from `[B, 4]` log-probabilities (see `DPOLoss`)."""
+    delta = (logps[:, 0] - logps[:, 2]) - (logps[:, 1] - logps[:, 3])
+    losses = ops.softplus(-beta * delta)
+    if label_smoothing:
+        losses = (1.0 - label_smoothing) * losses + label_smoothing * (
+            ops.softplus(beta * delta)
+        )
+    return losses
 
 
 @kzoo_export("kzoo.losses.DPOLoss")
-@fill_common_args
-class DPOLoss(_KzooLoss):
+class DPOLoss(Loss):
     """Direct preference optimization (DPO) on precomputed log-probabilities.
 
     DPO trains a policy to prefer the chosen response `y_w` over the rejected
@@ -56,7 +72,7 @@ class DPOLoss(_KzooLoss):
             `y_true`. Defaults to `False`.
         label_smoothing: ε ∈ [0, 0.5), conservative DPO (cDPO). Defaults to
             `0.0`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -75,6 +91,10 @@ class DPOLoss(_KzooLoss):
           Learning Hypothesis: Preference Tuning on Weak Data can Yield
           Strong Gains (COLM 2025).
     """
+
+    # `y_true` is read only with `length_normalized=True` (see
+    # `standardize_inputs`).
+    input_kind = PredictionsOnly(rank=2, what=_LOG_PROBS)
 
     def __init__(
         self,
@@ -101,61 +121,30 @@ class DPOLoss(_KzooLoss):
             )
         self.label_smoothing = float(label_smoothing)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            logps = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-            if len(logps.shape) != 2 or logps.shape[-1] != 4:
-                raise ValueError(
-                    "`y_pred` must be log-probabilities of shape "
-                    "(batch_size, 4): policy chosen, policy rejected, "
-                    "reference chosen, reference rejected. "
-                    f"Received: y_pred.shape={tuple(logps.shape)}"
-                )
-            if self.length_normalized:
-                lengths = ops.cast(ops.convert_to_tensor(y_true), self.dtype)
-                if len(lengths.shape) != 2 or lengths.shape[-1] != 2:
-                    raise ValueError(
-                        "With `length_normalized=True`, `y_true` must hold "
-                        "the (chosen, rejected) lengths, of shape "
-                        f"(batch_size, 2). Received: y_true.shape="
-                        f"{tuple(lengths.shape)}"
-                    )
-                lengths = ops.maximum(lengths, 1.0)
-                logps = logps / ops.concatenate([lengths, lengths], axis=-1)
-            losses = dpo_values(logps, self.beta, self.label_smoothing)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def standardize_inputs(self, y_true, y_pred):
+        _, logps = super().standardize_inputs(y_true, y_pred)
+        if logps.shape[-1] != 4:
+            raise ValueError(
+                f"`y_pred` must be {_LOG_PROBS}. "
+                f"Received: y_pred.shape={shape_of(logps)}"
+            )
+        if not self.length_normalized:
+            return None, logps
+        lengths = ops.cast(ops.convert_to_tensor(y_true), self.dtype)
+        if len(lengths.shape) != 2 or lengths.shape[-1] != 2:
+            raise ValueError(
+                "With `length_normalized=True`, `y_true` must hold the "
+                "(chosen, rejected) lengths, of shape (batch_size, 2). "
+                f"Received: y_true.shape={shape_of(lengths)}"
+            )
+        check_batch("y_true", lengths, logps.shape[0])
+        return lengths, logps
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            beta=self.beta,
-            length_normalized=self.length_normalized,
-            label_smoothing=self.label_smoothing,
-        )
-        return config
+    def call(self, lengths, logps):
+        if lengths is not None:
+            lengths = ops.maximum(lengths, 1.0)
+            logps = logps / ops.concatenate([lengths, lengths], axis=-1)
+        return dpo_values(logps, self.beta, self.label_smoothing)
 
 
-def dpo_values(logps, beta, label_smoothing=0.0):
-    delta = (logps[:, 0] - logps[:, 2]) - (logps[:, 1] - logps[:, 3])
-    losses = ops.softplus(-beta * delta)
-    if label_smoothing:
-        losses = (1.0 - label_smoothing) * losses + label_smoothing * (
-            ops.softplus(beta * delta)
-        )
-    return losses
-
-
-@kzoo_export("kzoo.losses.dpo")
-def dpo(y_true, y_pred, beta=0.1, length_normalized=False, label_smoothing=0.0):
-    """Per-sample DPO loss; the functional form of `kzoo.losses.DPOLoss` (see
-    it for the formula and the layout of `y_true` and `y_pred`).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return DPOLoss(
-        beta=beta,
-        length_normalized=length_normalized,
-        label_smoothing=label_smoothing,
-        reduction="none",
-    )(y_true, y_pred)
+dpo = kzoo_export("kzoo.losses.dpo")(functional_twin(DPOLoss, "dpo"))

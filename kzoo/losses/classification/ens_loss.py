@@ -5,25 +5,9 @@ from keras import ops
 
 from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
-
-
-def _binary_inputs(y_true, y_pred, dtype, name="y_pred"):
-    scores = ops.cast(ops.convert_to_tensor(y_pred), dtype)
-    if len(scores.shape) == 2 and scores.shape[-1] == 1:
-        scores = ops.reshape(scores, (-1,))
-    if len(scores.shape) != 1:
-        raise ValueError(
-            f"`{name}` must hold one binary score per sample, of shape "
-            f"(batch_size,) or (batch_size, 1). Received: "
-            f"{name}.shape={tuple(scores.shape)}"
-        )
-    labels = ops.convert_to_tensor(y_true)
-    if len(labels.shape) == 2 and labels.shape[-1] == 1:
-        labels = ops.reshape(labels, (-1,))
-    return labels, scores
+from kzoo.losses.inputs import BinaryTargetsAndScores
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 
 
 def inverse_box_cox(t, lam):
@@ -47,8 +31,7 @@ def ens_loss_values(labels, logits, noise, boxcox_lambda=0.0):
 
 
 @kzoo_export("kzoo.losses.EnsLoss")
-@fill_common_args
-class EnsLoss(_KzooLoss):
+class EnsLoss(Loss):
     """EnsLoss: a random calibrated convex loss per batch, given by its
     derivative.
 
@@ -73,6 +56,10 @@ class EnsLoss(_KzooLoss):
     loss_i = g_i · z_i          so ∂loss_i/∂f_i = (2y_i − 1)·g_i
     ```
 
+    Inputs: `y_pred` holds one logit per sample (`[B]` or `[B, 1]`);
+    `y_true` holds the labels `[B]` (or `[B, 1]`), or `[B, 2]` rows
+    `(label, ε)` that carry the noise.
+
     Randomness. Where the noise comes from decides reproducibility:
 
     - `y_true` of shape `[B, 2]` holding `(label, ε)`: the noise is data, the
@@ -95,7 +82,7 @@ class EnsLoss(_KzooLoss):
             log-normal derivative magnitudes. Defaults to `0.0`.
         seed: seed of the loss's own generator (used only when `y_true`
             carries no noise). Defaults to `None`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -111,6 +98,8 @@ class EnsLoss(_KzooLoss):
           Overfitting in Classification (ICML 2025). Official code:
           https://github.com/statmlben/ensLoss
     """
+
+    input_kind = BinaryTargetsAndScores()
 
     def __init__(
         self,
@@ -131,24 +120,17 @@ class EnsLoss(_KzooLoss):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            y_true = ops.convert_to_tensor(y_true)
-            if len(y_true.shape) == 2 and y_true.shape[-1] == 2:
-                labels = ops.cast(y_true[:, 0], self.dtype)
-                noise = ops.cast(y_true[:, 1], self.dtype)
-                _, logits = _binary_inputs(labels, y_pred, self.dtype)
-            else:
-                labels, logits = _binary_inputs(y_true, y_pred, self.dtype)
-                labels = ops.cast(labels, self.dtype)
-                self._check_generator_is_carried()
-                noise = keras.random.normal(
-                    ops.shape(logits),
-                    dtype=self.dtype,
-                    seed=self.seed_generator,
-                )
-            losses = ens_loss_values(labels, logits, noise, self.boxcox_lambda)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def call(self, y_true, logits):
+        if len(y_true.shape) == 2 and y_true.shape[-1] == 2:
+            labels = ops.cast(y_true[:, 0], self.dtype)
+            noise = ops.cast(y_true[:, 1], self.dtype)
+        else:
+            labels = ops.cast(y_true, self.dtype)
+            self._check_generator_is_carried()
+            noise = keras.random.normal(
+                ops.shape(logits), dtype=self.dtype, seed=self.seed_generator
+            )
+        return ens_loss_values(labels, logits, noise, self.boxcox_lambda)
 
     def _check_generator_is_carried(self):
         # JAX's trainer runs the step in a StatelessScope that maps only the
@@ -175,28 +157,7 @@ class EnsLoss(_KzooLoss):
                 f"{keras.backend.backend()!r}"
             )
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(boxcox_lambda=self.boxcox_lambda, seed=self.seed)
-        return config
 
-
-@kzoo_export("kzoo.losses.ens_loss")
-def ens_loss(y_true, logits, noise, boxcox_lambda=0.0):
-    """Per-sample EnsLoss surrogate with explicit noise; the functional form
-    of `kzoo.losses.EnsLoss` (see it for the formula).
-
-    Args:
-        y_true: binary labels `[B]` in {0, 1}.
-        logits: binary logits `[B]` or `[B, 1]`.
-        noise: standard-normal draws `[B]` (ε).
-        boxcox_lambda: λ of the inverse Box-Cox transform. Defaults to `0.0`.
-
-    Returns:
-        Tensor `[B]`; the gradient of its mean is the EnsLoss gradient.
-    """
-    labels, scores = _binary_inputs(y_true, logits, "float32", name="logits")
-    noise = ops.reshape(ops.cast(noise, "float32"), (-1,))
-    return ens_loss_values(
-        ops.cast(labels, "float32"), scores, noise, float(boxcox_lambda)
-    )
+ens_loss = kzoo_export("kzoo.losses.ens_loss")(
+    functional_twin(EnsLoss, "ens_loss")
+)

@@ -3,16 +3,16 @@
 import itertools
 import math
 
-import keras
 import numpy as np
 from keras import ops
 
 from kzoo._validation import check_bool
 from kzoo._validation import check_integer
+from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
+from kzoo.losses.inputs import IdsAndPredictions
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 from kzoo.topology._callback import eager_on_torch
 
 
@@ -44,8 +44,7 @@ _constant_orders = eager_on_torch(candidate_orders)
 
 
 @kzoo_export("kzoo.losses.OrderSearchLoss")
-@fill_common_args
-class OrderSearchLoss(_KzooLoss):
+class OrderSearchLoss(Loss):
     """Cross-entropy under the most likely order of an unordered target set.
 
     When the target is a set, the order in which a sequence model emits it
@@ -75,6 +74,9 @@ class OrderSearchLoss(_KzooLoss):
     The paper also samples orders early in training to explore before
     committing; that schedule belongs to the training loop.
 
+    Inputs: `y_true` integer targets `[B, T]` (kept integer), `y_pred` step
+    scores `[B, T, C]`.
+
     Args:
         max_exact_length: search all orders up to this set size (720 orders
             at 6). Defaults to `5`.
@@ -82,10 +84,7 @@ class OrderSearchLoss(_KzooLoss):
         seed: seed of the sampled orders. Defaults to `0`.
         from_logits: `y_pred` holds logits (`True`) or probabilities.
             Defaults to `True`.
-        {{common_args}}
-
-    Inputs: `y_true` integer targets `[B, T]` (kept integer), `y_pred` step
-    scores `[B, T, C]`.
+        {{loss_args}}
 
     Example:
 
@@ -99,6 +98,14 @@ class OrderSearchLoss(_KzooLoss):
         - [Vinyals, Bengio & Kudlur, 2016](https://arxiv.org/abs/1511.06391),
           Order Matters: Sequence to sequence for sets (ICLR 2016).
     """
+
+    input_kind = IdsAndPredictions(
+        rank=3,
+        what=(
+            "step scores of shape (batch_size, set_size, num_classes) with "
+            "a static set size"
+        ),
+    )
 
     def __init__(
         self,
@@ -130,25 +137,21 @@ class OrderSearchLoss(_KzooLoss):
         self.seed = check_integer("seed", seed)
         self.from_logits = check_bool("from_logits", from_logits)
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            scores = ops.cast(ops.convert_to_tensor(y_pred), self.dtype)
-            targets = ops.convert_to_tensor(y_true)
-            if len(scores.shape) != 3 or scores.shape[1] is None:
-                raise ValueError(
-                    "`y_pred` must hold step scores of shape (batch_size, "
-                    "set_size, num_classes) with a static set size. "
-                    f"Received: y_pred.shape={tuple(scores.shape)}"
-                )
-            if tuple(targets.shape[1:]) != (scores.shape[1],):
-                raise ValueError(
-                    "`y_true` must hold the target set, of shape "
-                    "(batch_size, set_size). Received: "
-                    f"y_true.shape={tuple(targets.shape)}, "
-                    f"y_pred.shape={tuple(scores.shape)}"
-                )
-            losses = self.call(targets, scores)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def standardize_inputs(self, y_true, y_pred):
+        targets, scores = super().standardize_inputs(y_true, y_pred)
+        if scores.shape[1] is None:
+            raise ValueError(
+                f"`y_pred` must be {self.input_kind.what}. "
+                f"Received: y_pred.shape={shape_of(scores)}"
+            )
+        if targets.shape[1] != scores.shape[1]:
+            raise ValueError(
+                "`y_true` must hold the target set, of shape "
+                "(batch_size, set_size). Received: "
+                f"y_true.shape={shape_of(targets)}, "
+                f"y_pred.shape={shape_of(scores)}"
+            )
+        return targets, scores
 
     def call(self, targets, scores):
         t = scores.shape[1]
@@ -167,36 +170,7 @@ class OrderSearchLoss(_KzooLoss):
         per_order = ops.einsum("btj,ktj->bk", nll, onehot)
         return ops.min(per_order, axis=-1)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            max_exact_length=self.max_exact_length,
-            num_sampled_orders=self.num_sampled_orders,
-            seed=self.seed,
-            from_logits=self.from_logits,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.order_search")
-def order_search(
-    y_true,
-    y_pred,
-    max_exact_length=5,
-    num_sampled_orders=64,
-    seed=0,
-    from_logits=True,
-):
-    """Per-sample order-search loss; the functional form of
-    `kzoo.losses.OrderSearchLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return OrderSearchLoss(
-        max_exact_length=max_exact_length,
-        num_sampled_orders=num_sampled_orders,
-        seed=seed,
-        from_logits=from_logits,
-        reduction="none",
-    )(y_true, y_pred)
+order_search = kzoo_export("kzoo.losses.order_search")(
+    functional_twin(OrderSearchLoss, "order_search")
+)

@@ -2,15 +2,14 @@
 
 import functools
 
-import keras
 from keras import ops
 
+from kzoo._validation import check_batch
 from kzoo._validation import check_bool
 from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import _KzooLoss
-from kzoo.losses.base import fill_common_args
-from kzoo.losses.base import reduce_loss
+from kzoo.losses.loss import Loss
+from kzoo.losses.twins import functional_twin
 from kzoo.topology._callback import host_callback
 from kzoo.topology._callback import host_friendly
 from kzoo.topology.cubical import batch_betti_matching
@@ -159,8 +158,7 @@ _betti_matching_values = host_friendly(
 
 
 @kzoo_export("kzoo.losses.BettiMatchingLoss")
-@fill_common_args
-class BettiMatchingLoss(_KzooLoss):
+class BettiMatchingLoss(Loss):
     """The Betti matching loss for topologically faithful segmentation.
 
     Persistence barcodes of the predicted foreground probability map `P` and
@@ -207,6 +205,9 @@ class BettiMatchingLoss(_KzooLoss):
     falls back); `jit_compile=True` raises TensorFlow's unsupported-op
     error. Only 2D maps are supported.
 
+    Inputs: `y_true` a binary mask and `y_pred` foreground probabilities
+    (or logits with `from_logits=True`), both `[B, H, W]` or `[B, H, W, 1]`.
+
     Args:
         dims: homology dimensions to match, a subset of `(0, 1)`.
             Defaults to `(0, 1)`.
@@ -220,10 +221,7 @@ class BettiMatchingLoss(_KzooLoss):
             (0) first (topolosses' `sphere=True`). Defaults to `False`.
         include_essential: add the essential dimension-0 bar (original 2022
             code). Defaults to `False`.
-        {{common_args}}
-
-    Inputs: `y_true` a binary mask and `y_pred` foreground probabilities
-    (or logits with `from_logits=True`), both `[B, H, W]` or `[B, H, W, 1]`.
+        {{loss_args}}
 
     Example:
 
@@ -269,15 +267,17 @@ class BettiMatchingLoss(_KzooLoss):
             "include_essential", include_essential
         )
 
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        with keras.name_scope(self.name):
-            y_true, y_pred = standardize_maps(y_true, y_pred)
-            if self.from_logits:
-                y_pred = ops.sigmoid(y_pred)
-            losses = self.call(y_true, y_pred)
-            return reduce_loss(losses, sample_weight, self.reduction)
+    def standardize_inputs(self, y_true, y_pred):
+        # Two maps of the same static size, each `[B, H, W]` or
+        # `[B, H, W, 1]`: `standardize_maps` (shared with
+        # `kzoo.metrics.BettiMatchingError`) squeezes and checks them.
+        y_true, y_pred = standardize_maps(y_true, y_pred)
+        check_batch("y_true", y_true, y_pred.shape[0])
+        return y_true, y_pred
 
     def call(self, y_true, y_pred):
+        if self.from_logits:
+            y_pred = ops.sigmoid(y_pred)
         return _betti_matching_values(
             y_true,
             y_pred,
@@ -289,45 +289,7 @@ class BettiMatchingLoss(_KzooLoss):
             include_essential=self.include_essential,
         )
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            dims=list(self.dims),
-            filtration=self.filtration,
-            alpha=self.alpha,
-            dice_weight=self.dice_weight,
-            from_logits=self.from_logits,
-            pad_border=self.pad_border,
-            include_essential=self.include_essential,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.betti_matching")
-def betti_matching(
-    y_true,
-    y_pred,
-    dims=(0, 1),
-    filtration="superlevel",
-    alpha=1.0,
-    dice_weight=0.0,
-    from_logits=False,
-    pad_border=False,
-    include_essential=False,
-):
-    """Per-image Betti matching loss; the functional form of
-    `kzoo.losses.BettiMatchingLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return BettiMatchingLoss(
-        dims=dims,
-        filtration=filtration,
-        alpha=alpha,
-        dice_weight=dice_weight,
-        from_logits=from_logits,
-        pad_border=pad_border,
-        include_essential=include_essential,
-        reduction="none",
-    )(y_true, y_pred)
+betti_matching = kzoo_export("kzoo.losses.betti_matching")(
+    functional_twin(BettiMatchingLoss, "betti_matching")
+)
