@@ -77,11 +77,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import kzoo
     from kzoo.applications import face
     from kzoo.applications.face._cli import JIT_COMPILE
     from kzoo.applications.face._cli import load_data
-
-    import kzoo
     from kzoo.export._convert import _run_artifact
 
     folder = os.path.join(args.output, args.name)

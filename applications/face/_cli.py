@@ -15,8 +15,9 @@ HELP = {
 DATA_HELP = (
     "a folder with one sub-folder of images per identity, or "
     "'synthetic[:IDENTITIES[:IMAGES_PER_ID[:DIFFICULTY]]]' for the seeded "
-    "procedural identity generator (kzoo.data.make_face_identities, aligned; "
-    "difficulty 1.0 is its hardest documented setting)"
+    "procedural identity generator "
+    "(kzoo.applications.face.make_face_identities, aligned; difficulty 1.0 "
+    "is its hardest documented setting)"
 )
 
 
@@ -183,7 +184,6 @@ def evaluate(args):
     from kzoo.applications.face.data import make_pairs
     from kzoo.applications.face.model import FaceEmbedder
     from kzoo.applications.face.verification import evaluate_verification
-
     from kzoo.export import TFLiteModel
 
     embedder = FaceEmbedder.from_preset(args.model)

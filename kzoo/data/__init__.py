@@ -1,17 +1,26 @@
 """Data utilities: samplers for metric learning and synthetic data sets."""
 
+from kzoo._deprecation import moved_names
 from kzoo.data.aggregate import laplace_bag_means
 from kzoo.data.aggregate import random_bags
-from kzoo.data.half_faces import half_face_pairs
 from kzoo.data.samplers import EpisodeSampler
 from kzoo.data.samplers import MPerClassSampler
-from kzoo.data.synthetic_faces import make_face_identities
 
 __all__ = [
     "EpisodeSampler",
     "MPerClassSampler",
-    "half_face_pairs",
     "laplace_bag_means",
-    "make_face_identities",
     "random_bags",
 ]
+
+# The face generators moved into the face application after kzoo 0.1.0; the
+# old names import it on first use and warn.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "half_face_pairs": "kzoo.applications.face.half_faces:half_face_pairs",
+        "make_face_identities": (
+            "kzoo.applications.face.generator:make_face_identities"
+        ),
+    },
+)

@@ -5,9 +5,9 @@ import os
 
 import numpy as np
 import pytest
-from kzoo.applications import face
 
 import kzoo
+from kzoo.applications import face
 from kzoo.hub.download import sha256_of
 
 NAME = "mobilefacenet_synthfaces"
