@@ -3,8 +3,8 @@
 from kzoo._deprecation import moved_names
 from kzoo.data.aggregate import laplace_bag_means
 from kzoo.data.aggregate import random_bags
-from kzoo.data.samplers import EpisodeSampler
-from kzoo.data.samplers import MPerClassSampler
+from kzoo.data.episode_sampler import EpisodeSampler
+from kzoo.data.m_per_class_sampler import MPerClassSampler
 
 __all__ = [
     "EpisodeSampler",

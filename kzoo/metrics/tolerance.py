@@ -4,10 +4,10 @@ from keras import ops
 
 from kzoo._validation import check_bool
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import standardize_labels
 from kzoo.metrics._pairs import PairSumMetric
 from kzoo.metrics._pairs import embeddings_of
 from kzoo.metrics._pairs import upper_pair_weights
+from kzoo.ops.inputs import standardize_labels
 
 MODES = ("same_class_mean", "all_pairs_mean")
 
