@@ -11,13 +11,13 @@
   `.keras` file, a preset folder or a registered preset name.
 """
 
-from kzoo.hub.download import ChecksumError
-from kzoo.hub.download import DownloadError
-from kzoo.hub.download import OfflineError
-from kzoo.hub.download import download
-from kzoo.hub.download import get_cache_dir
-from kzoo.hub.download import is_offline
-from kzoo.hub.download import sha256_of
+from kzoo.hub.downloads import ChecksumError
+from kzoo.hub.downloads import DownloadError
+from kzoo.hub.downloads import OfflineError
+from kzoo.hub.downloads import download
+from kzoo.hub.downloads import get_cache_dir
+from kzoo.hub.downloads import is_offline
+from kzoo.hub.downloads import sha256_of
 from kzoo.hub.presets import Preset
 from kzoo.hub.presets import get_preset_dir
 from kzoo.hub.presets import list_presets

@@ -23,9 +23,9 @@ import keras
 
 from kzoo.api_export import kzoo_export
 from kzoo.hub import discovery
-from kzoo.hub.download import download
-from kzoo.hub.download import get_cache_dir
-from kzoo.hub.download import sha256_of
+from kzoo.hub.downloads import download
+from kzoo.hub.downloads import get_cache_dir
+from kzoo.hub.downloads import sha256_of
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"

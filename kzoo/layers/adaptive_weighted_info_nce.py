@@ -8,8 +8,8 @@ from kzoo._validation import check_bool
 from kzoo._validation import check_integer
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.contrastive._infonce import diagonal
-from kzoo.losses.contrastive._infonce import weighted_nce
+from kzoo.ops.reductions import diagonal
+from kzoo.ops.reductions import weighted_nce
 
 
 @kzoo_export("kzoo.layers.AdaptiveWeightedInfoNCE")

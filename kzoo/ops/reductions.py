@@ -1,4 +1,4 @@
-"""Masked, weighted log-sum-exp."""
+"""Masked, weighted log-sum-exp (and the InfoNCE terms built on it)."""
 
 from keras import ops
 
@@ -58,3 +58,22 @@ def masked_logsumexp(x, mask, axis=-1, keepdims=False, add_one=False):
     if not keepdims:
         out = ops.squeeze(out, axis=axis)
     return out
+
+
+# kzoo's internal API (not exported): InfoNCE building blocks shared by
+# kzoo.losses and kzoo.layers.
+
+
+def diagonal(mat):
+    """The diagonal of a square matrix, as a masked sum (torch's inductor
+    lowers `ops.diagonal` with a deprecation warning)."""
+    n = ops.shape(mat)[0]
+    return ops.sum(mat * ops.eye(n, dtype=mat.dtype), axis=1)
+
+
+def weighted_nce(logits, pos_logit, weights):
+    """`−pos_i + log Σ_j w_ij exp(logits_ij)` per row (0 when every weight of
+    the row is 0): InfoNCE with a weighted denominator."""
+    lse = masked_logsumexp(logits, weights)
+    has = ops.any(ops.greater(weights, 0), axis=1)
+    return ops.where(has, lse - pos_logit, 0.0)

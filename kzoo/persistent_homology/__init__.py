@@ -3,12 +3,11 @@ matching (NumPy).
 
 The host half of the Betti matching loss (`kzoo.losses.BettiMatchingLoss`)
 and metrics (`kzoo.metrics.BettiMatchingError`, `BettiNumberError`), which
-call it through `kzoo.backend.host_callback`. Formerly `kzoo.topology`.
+call it through `kzoo.backend.host_callback` (with
+`betti_matching_2d.batch_betti_matching`). Formerly `kzoo.topology`.
 """
 
 from kzoo.persistent_homology.betti_matching_2d import BettiMatching2D
 from kzoo.persistent_homology.betti_matching_2d import barcode_2d
-from kzoo.persistent_homology.betti_matching_2d import batch_betti_matching
-from kzoo.persistent_homology.betti_matching_2d import max_bars
 
-__all__ = ["BettiMatching2D", "barcode_2d", "batch_betti_matching", "max_bars"]
+__all__ = ["BettiMatching2D", "barcode_2d"]

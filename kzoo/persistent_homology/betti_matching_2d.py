@@ -42,6 +42,8 @@ dimension 1 needs a matrix reduction that is not implemented.
 
 import numpy as np
 
+from kzoo.api_export import kzoo_export
+
 
 def _edges(f):
     """Edges of the V-construction: endpoints, values, sorted order."""
@@ -121,6 +123,7 @@ def _find(parent, x):
     return root
 
 
+@kzoo_export("kzoo.persistent_homology.BettiMatching2D")
 class BettiMatching2D:
     """Barcodes and Betti matching of two 2D images (sublevel, V-construction).
 
@@ -284,6 +287,7 @@ def _package(matched, pairs_p, hit_p, pairs_g, hit_g):
     }
 
 
+@kzoo_export("kzoo.persistent_homology.barcode_2d")
 def barcode_2d(f, dims=(0, 1)):
     """Finite barcode of one image (sublevel, V-construction).
 

@@ -8,7 +8,7 @@ import pytest
 
 import kzoo
 from kzoo.applications import face
-from kzoo.hub.download import sha256_of
+from kzoo.hub.downloads import sha256_of
 
 NAME = "mobilefacenet_synthfaces"
 
