@@ -10,7 +10,7 @@ stays backend-agnostic:
 - `autodiff`: `custom_vjp`, `vjp`, `value_and_grads`, `no_grad`;
 - `compilation`: `is_compiling`, `eager_on_torch`, `jit_on_jax`,
   `host_friendly`;
-- `host_callback`: `host_callback` (NumPy code inside a Keras computation);
+- `host`: `host_callback` (NumPy code inside a Keras computation);
 - `capabilities`: `stateless_training`, `exports_in_process`.
 
 These names are kzoo's internal API (importable as `kzoo.backend.<name>`),
@@ -31,7 +31,7 @@ from kzoo.backend.distributed import all_gather
 from kzoo.backend.distributed import num_replicas_in_sync
 from kzoo.backend.distributed import replica_id
 from kzoo.backend.distributed import world_size
-from kzoo.backend.host_callback import host_callback
+from kzoo.backend.host import host_callback
 
 __all__ = [
     "all_gather",

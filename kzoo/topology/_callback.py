@@ -7,6 +7,6 @@ Kept, without a warning, while kzoo/losses imports it (see
 
 from kzoo.backend.compilation import eager_on_torch
 from kzoo.backend.compilation import host_friendly
-from kzoo.backend.host_callback import host_callback
+from kzoo.backend.host import host_callback
 
 __all__ = ["eager_on_torch", "host_callback", "host_friendly"]
