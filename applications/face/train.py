@@ -42,6 +42,7 @@ def make_head(head, num_classes, unpg=False, scale=64.0, margin=None):
     return cls(num_classes, scale=scale, margin=margin, name=f"{head}_head")
 
 
+@kzoo_export("kzoo.applications.face.build_training_model")
 def build_training_model(
     embedder,
     num_classes,
