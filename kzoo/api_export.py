@@ -40,3 +40,47 @@ def kzoo_export(path):
         return symbol
 
     return decorator
+
+
+# Deprecated public path -> (new public path, object). Read by the packages'
+# module `__getattr__` (see `deprecated_getattr`) and by tools/api_check.py.
+DEPRECATED = {}
+
+
+def deprecated_alias(old_path, new_path, obj):
+    """Keep `old_path` working for one release after a public rename.
+
+    `old_path` (for example `"kzoo.losses.ProtoNCE"`) resolves to `obj`
+    with a `DeprecationWarning` naming `new_path`, through the package's
+    `__getattr__ = deprecated_getattr(__name__)`; and `.keras` files saved
+    under the old registered name (`kzoo>ProtoNCE`) still load, while new
+    files are written under the new name.
+    """
+    DEPRECATED[old_path] = (new_path, obj)
+    old_name = old_path.rsplit(".", 1)[-1]
+    if old_name != obj.__name__:
+        keras.saving.get_custom_objects().setdefault(f"kzoo>{old_name}", obj)
+    return obj
+
+
+def deprecated_getattr(module_name):
+    """A module `__getattr__` serving the module's deprecated aliases."""
+
+    def __getattr__(name):
+        entry = DEPRECATED.get(f"{module_name}.{name}")
+        if entry is None:
+            raise AttributeError(
+                f"module {module_name!r} has no attribute {name!r}"
+            )
+        import warnings
+
+        new_path, obj = entry
+        warnings.warn(
+            f"`{module_name}.{name}` is deprecated and will be removed in "
+            f"the next release; use `{new_path}`.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return obj
+
+    return __getattr__

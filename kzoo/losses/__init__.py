@@ -1,14 +1,10 @@
 """Losses. Each class has a snake_case functional twin returning per-sample
 values."""
 
+from kzoo.losses import inputs  # noqa: F401  (kzoo.losses.inputs)
 from kzoo.losses.aggregate.bag_losses import BagLoss
 from kzoo.losses.aggregate.bag_losses import InstanceLoss
 from kzoo.losses.aggregate.bag_losses import InterpolatingBagLoss
-from kzoo.losses.base import ClassificationLoss
-from kzoo.losses.base import EmbeddingLoss
-from kzoo.losses.base import InBatchNegativeLoss
-from kzoo.losses.base import PairWeightingLoss
-from kzoo.losses.base import reduce_loss
 from kzoo.losses.classification.any_loss import AnyLoss
 from kzoo.losses.classification.any_loss import any_loss
 from kzoo.losses.classification.comp_sum_loss import CompSumLoss
@@ -21,6 +17,7 @@ from kzoo.losses.classification.ldr_kl_loss import LDRKLLoss
 from kzoo.losses.classification.ldr_kl_loss import ldr_kl
 from kzoo.losses.classification.z_loss import ZLoss
 from kzoo.losses.classification.z_loss import z_loss
+from kzoo.losses.classification_loss import ClassificationLoss
 from kzoo.losses.contrastive.amcl_loss import AMCLLoss
 from kzoo.losses.contrastive.amcl_loss import amcl
 from kzoo.losses.contrastive.graph_matching_loss import GraphMatchingLoss
@@ -53,10 +50,13 @@ from kzoo.losses.distillation.binary_kl import binary_kl
 from kzoo.losses.distillation.binary_kl import binary_kl_norm
 from kzoo.losses.distillation.landmark_kd import AssistiveLoss
 from kzoo.losses.distillation.landmark_kd import KDLandmarkLoss
+from kzoo.losses.embedding_loss import EmbeddingLoss
 from kzoo.losses.hyperbolic.hyp_oc import HypCrossEntropy
 from kzoo.losses.hyperbolic.hyp_oc import HypPairwiseConfusionLoss
+from kzoo.losses.in_batch_negative_loss import InBatchNegativeLoss
 from kzoo.losses.information.cauchy_schwarz import ConditionalCSDivergenceLoss
 from kzoo.losses.information.cauchy_schwarz import CSQMILoss
+from kzoo.losses.loss import Loss
 from kzoo.losses.metric_learning.contrastive_loss import ContrastiveLoss
 from kzoo.losses.metric_learning.contrastive_loss import contrastive
 from kzoo.losses.metric_learning.facial_symmetry_loss import FacialSymmetryLoss
@@ -68,6 +68,8 @@ from kzoo.losses.metric_learning.multi_similarity_loss import (
 from kzoo.losses.metric_learning.multi_similarity_loss import multi_similarity
 from kzoo.losses.metric_learning.triplet_margin_loss import TripletMarginLoss
 from kzoo.losses.metric_learning.triplet_margin_loss import triplet_margin
+from kzoo.losses.pair_weighting_loss import PairWeightingLoss
+from kzoo.losses.reduction import reduce_loss
 from kzoo.losses.sets.order_search_loss import OrderSearchLoss
 from kzoo.losses.sets.order_search_loss import order_search
 from kzoo.losses.topology.betti_matching_loss import BettiMatchingLoss
@@ -101,6 +103,7 @@ __all__ = [
     "InterpolatingBagLoss",
     "KDLandmarkLoss",
     "LDRKLLoss",
+    "Loss",
     "MannWhitneyLoss",
     "MultiPositiveInfoNCELoss",
     "MultiSimilarityLoss",

@@ -189,4 +189,107 @@ def is_empty_logsumexp(lse):
     return ops.less(lse, -BIG / 2)
 
 
+def streamed_in_batch_sums(
+    queries,
+    keys,
+    labels,
+    ref_labels,
+    query_offset,
+    logits_fn,
+    pair_term_fn,
+    denominator="negatives",
+    chunk_size=1024,
+):
+    """Per-anchor sums of an in-batch-negative softmax loss, streamed.
+
+    The kernel of `kzoo.losses.InBatchNegativeLoss`'s `chunk_size` path. For
+    anchor i with label y_i (global position `query_offset + i`) against
+    keys with labels `ref_labels`:
+
+    ```
+    L_ik   = logits_fn(queries, key tile)          [B, chunk]
+    lse_i  = log Σ_{k ∈ D_i} exp L_ik   D_i = {k: y_k ≠ y_i}  ("negatives")
+                                          or {k: k ≠ i}        ("others")
+    sum_i  = Σ_{p: y_p = y_i, p ≠ i} pair_term_fn(L_ip, lse_i)
+    count_i = |{p: y_p = y_i, p ≠ i}|
+    ```
+
+    computed in two streamed passes (`tiled_row_reduce`), so memory stays
+    O(B · chunk_size); an anchor with an empty `D_i` contributes 0.
+
+    Args:
+        queries: float `[B, D]` (already normalized if the distance needs
+            it).
+        keys: float `[M, D]` (may be `queries`).
+        labels: `[B]` anchor labels.
+        ref_labels: `[M]` key labels.
+        query_offset: position of the first anchor among the keys (0, or
+            `replica_id · B` after a cross-replica gather).
+        logits_fn: `(queries, key_tile) -> [B, chunk]` logits.
+        pair_term_fn: `(logits, lse) -> [B, chunk]` loss of each pair.
+        denominator: `"negatives"` or `"others"`. Defaults to
+            `"negatives"`.
+        chunk_size: keys per tile. Defaults to `1024`.
+
+    Returns:
+        Tensor `[B, 2]`: the per-anchor sum of pair terms over positives,
+        and the number of positives (not differentiated).
+    """
+    n_keys = keys.shape[0]
+    if n_keys is None:
+        n_keys = ops.shape(keys)[0]
+    n_queries = ops.shape(queries)[0]
+    query_index = ops.arange(n_queries, dtype="int32") + ops.cast(
+        query_offset, "int32"
+    )
+    others = denominator == "others"
+
+    def masks(row_data, key_data, index):
+        q_labels, q_index = row_data
+        (k_labels,) = key_data
+        valid = ops.less(index, n_keys)[None, :]
+        same = ops.equal(q_labels[:, None], k_labels[None, :])
+        not_self = ops.not_equal(q_index[:, None], index[None, :])
+        pos = ops.logical_and(ops.logical_and(same, not_self), valid)
+        if others:
+            den = ops.logical_and(not_self, valid)
+        else:
+            den = ops.logical_and(ops.logical_not(same), valid)
+        return pos, den
+
+    def lse_tile(q, k, row_args, row_data, key_data, index):
+        _, den = masks(row_data, key_data, index)
+        return masked_tile_logsumexp(logits_fn(q, k), den)
+
+    def pair_tile(q, k, row_args, row_data, key_data, index):
+        (lse,) = row_args
+        logits = logits_fn(q, k)
+        pos, _ = masks(row_data, key_data, index)
+        keep = ops.logical_and(pos, ops.logical_not(is_empty_logsumexp(lse)))
+        pair = ops.where(keep, pair_term_fn(logits, lse), 0.0)
+        count = ops.stop_gradient(ops.sum(ops.cast(pos, pair.dtype), 1))
+        return ops.stack([ops.sum(pair, axis=1), count], axis=1)
+
+    row_data = (labels, query_index)
+    key_data = (ref_labels,)
+    lse = tiled_row_reduce(
+        lse_tile,
+        queries,
+        keys,
+        row_data=row_data,
+        key_data=key_data,
+        chunk_size=chunk_size,
+        combine="logsumexp",
+    )
+    return tiled_row_reduce(
+        pair_tile,
+        queries,
+        keys,
+        row_args=(lse,),
+        row_data=row_data,
+        key_data=key_data,
+        chunk_size=chunk_size,
+    )
+
+
 del keras

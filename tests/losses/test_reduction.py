@@ -45,6 +45,54 @@ def test_matches_keras_loss(reduction, weights):
     )
 
 
+def _masked(values):
+    """`values[:, None]` carrying the Keras mask "value != -2" (`[B]`), the
+    way a `keras.layers.Masking` output does."""
+    return keras.layers.Masking(mask_value=-2.0)(values[:, None])
+
+
+@pytest.mark.parametrize("weights", ["none", "per_sample", "zeros"])
+@pytest.mark.parametrize(
+    "reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"]
+)
+def test_mask_matches_keras_loss(reduction, weights):
+    values = np.array([1.0, -2.0, 3.5, 0.25], "float32")
+    sw = WEIGHTS[weights]
+    expected = _Identity(reduction=reduction)(
+        values[:, None], _masked(values), sample_weight=sw
+    )
+    got = kzoo.losses.reduce_loss(
+        values[:, None],
+        sample_weight=sw,
+        reduction=reduction,
+        mask=np.array([True, False, True, True]),
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(got),
+        keras.ops.convert_to_numpy(expected),
+        rtol=1e-6,
+    )
+
+
+class _IdentityKzoo(kzoo.losses.Loss):
+    input_kind = kzoo.losses.inputs.PredictionsOnly(rank=2)
+
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+def test_loss_base_honours_the_keras_mask(reduction):
+    values = np.array([1.0, -2.0, 3.5, 0.25], "float32")
+    expected = _Identity(reduction=reduction)(values[:, None], _masked(values))
+    got = _IdentityKzoo(reduction=reduction)(None, _masked(values))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(got),
+        keras.ops.convert_to_numpy(expected),
+        rtol=1e-6,
+    )
+
+
 def test_scalar_values_pass_through():
     got = kzoo.losses.reduce_loss(np.float32(2.5), sample_weight=None)
     assert float(got) == 2.5

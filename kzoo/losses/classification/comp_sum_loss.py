@@ -4,8 +4,8 @@ from keras import ops
 
 from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import ClassificationLoss
-from kzoo.losses.base import fill_common_args
+from kzoo.losses.classification_loss import ClassificationLoss
+from kzoo.losses.twins import functional_twin
 
 # exp(80) is about 5.5e34, well inside float32 (max about 3.4e38).
 _MAX_EXPONENT = 80.0
@@ -20,7 +20,6 @@ def comp_sum_from_ce(ce, tau):
 
 
 @kzoo_export("kzoo.losses.CompSumLoss")
-@fill_common_args
 class CompSumLoss(ClassificationLoss):
     """The comp-sum family: composition of `Φ^τ` with the sum of exponentials.
 
@@ -53,7 +52,7 @@ class CompSumLoss(ClassificationLoss):
         tau: τ ≥ 0. The paper sweeps τ and gives no single default; it
             recommends τ = 1 (cross-entropy) as the best trade-off. Defaults
             to `1.0`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -83,18 +82,7 @@ class CompSumLoss(ClassificationLoss):
         per_class = comp_sum_from_ce(lse - logits, self.tau)
         return ops.sum(targets * per_class, axis=-1)
 
-    def get_config(self):
-        config = super().get_config()
-        config["tau"] = self.tau
-        return config
 
-
-@kzoo_export("kzoo.losses.comp_sum")
-def comp_sum(y_true, logits, tau=1.0):
-    """Per-sample comp-sum loss; the functional form of
-    `kzoo.losses.CompSumLoss` (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return CompSumLoss(tau=tau, reduction="none")(y_true, logits)
+comp_sum = kzoo_export("kzoo.losses.comp_sum")(
+    functional_twin(CompSumLoss, "comp_sum")
+)

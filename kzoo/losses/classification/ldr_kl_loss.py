@@ -5,8 +5,8 @@ from keras import ops
 from kzoo._validation import check_non_negative
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import ClassificationLoss
-from kzoo.losses.base import fill_common_args
+from kzoo.losses.classification_loss import ClassificationLoss
+from kzoo.losses.twins import functional_twin
 
 LOGIT_NORMALIZATIONS = (None, "softplus", "l1")
 
@@ -48,7 +48,6 @@ def ldr_kl_values(targets, logits, margin, temperature):
 
 
 @kzoo_export("kzoo.losses.LDRKLLoss")
-@fill_common_args
 class LDRKLLoss(ClassificationLoss):
     """LDR-KL: the label-distributionally robust loss with a KL regularizer.
 
@@ -85,7 +84,7 @@ class LDRKLLoss(ClassificationLoss):
         logit_normalization: `None` (raw logits, the paper), `"softplus"`
             (official `LDRLoss_V1`) or `"l1"` (official `ALDRLoss_V1` with
             `softplus=False`). Defaults to `None`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -121,29 +120,5 @@ class LDRKLLoss(ClassificationLoss):
         logits = normalize_logits(logits, self.logit_normalization)
         return ldr_kl_values(targets, logits, self.margin, self.temperature)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            margin=self.margin,
-            temperature=self.temperature,
-            logit_normalization=self.logit_normalization,
-        )
-        return config
 
-
-@kzoo_export("kzoo.losses.ldr_kl")
-def ldr_kl(
-    y_true, logits, margin=0.1, temperature=10.0, logit_normalization=None
-):
-    """Per-sample LDR-KL loss; the functional form of `kzoo.losses.LDRKLLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return LDRKLLoss(
-        margin=margin,
-        temperature=temperature,
-        logit_normalization=logit_normalization,
-        reduction="none",
-    )(y_true, logits)
+ldr_kl = kzoo_export("kzoo.losses.ldr_kl")(functional_twin(LDRKLLoss, "ldr_kl"))

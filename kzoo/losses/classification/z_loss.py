@@ -5,8 +5,8 @@ from keras import ops
 from kzoo._validation import check_number
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import ClassificationLoss
-from kzoo.losses.base import fill_common_args
+from kzoo.losses.classification_loss import ClassificationLoss
+from kzoo.losses.twins import functional_twin
 
 
 def _z_scores(logits, epsilon):
@@ -17,7 +17,6 @@ def _z_scores(logits, epsilon):
 
 
 @kzoo_export("kzoo.losses.ZLoss")
-@fill_common_args
 class ZLoss(ClassificationLoss):
     """The Z-loss: a shift- and scale-invariant classification loss.
 
@@ -58,7 +57,7 @@ class ZLoss(ClassificationLoss):
         a: sharpness a (positive). Defaults to `1.0`.
         b: location b, in standard deviations. Defaults to `3.0`.
         epsilon: added to the variance. Defaults to `1e-6`.
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -93,18 +92,5 @@ class ZLoss(ClassificationLoss):
         per_class = ops.softplus(self.a * (self.b - z)) / self.a
         return ops.sum(targets * per_class, axis=-1)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(a=self.a, b=self.b, epsilon=self.epsilon)
-        return config
 
-
-@kzoo_export("kzoo.losses.z_loss")
-def z_loss(y_true, y_pred, a=1.0, b=3.0, epsilon=1e-6):
-    """Per-sample Z-loss; the functional form of `kzoo.losses.ZLoss` (see it
-    for the formula and arguments).
-
-    Returns:
-        Tensor `[B]`.
-    """
-    return ZLoss(a, b, epsilon, reduction="none")(y_true, y_pred)
+z_loss = kzoo_export("kzoo.losses.z_loss")(functional_twin(ZLoss, "z_loss"))

@@ -4,12 +4,11 @@ from keras import ops
 
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import InBatchNegativeLoss
-from kzoo.losses.base import fill_in_batch_args
+from kzoo.losses.in_batch_negative_loss import InBatchNegativeLoss
+from kzoo.losses.twins import functional_twin
 
 
 @kzoo_export("kzoo.losses.NTXentLoss")
-@fill_in_batch_args
 class NTXentLoss(InBatchNegativeLoss):
     """Normalized temperature-scaled cross-entropy (NT-Xent, InfoNCE).
 
@@ -43,7 +42,7 @@ class NTXentLoss(InBatchNegativeLoss):
         miner: a `kzoo.miners.Miner`, or `None` for every pair. Defaults to
             `None`.
         {{in_batch_args}}
-        {{common_args}}
+        {{loss_args}}
 
     Example:
 
@@ -87,23 +86,7 @@ class NTXentLoss(InBatchNegativeLoss):
         # −log(e^{L_ip} / (e^{L_ip} + e^{lse_i})), lse over the negatives
         return ops.softplus(lse - logits)
 
-    def get_config(self):
-        config = super().get_config()
-        config["temperature"] = self.temperature
-        return config
 
-
-@kzoo_export("kzoo.losses.ntxent")
-def ntxent(
-    y_true, y_pred, temperature=0.07, distance=None, miner=None, chunk_size=None
-):
-    """Per-anchor NT-Xent loss; the functional form of `kzoo.losses.NTXentLoss`
-    (see it for the formula and arguments).
-
-    Returns:
-        Tensor `[B]` whose mean is the loss.
-    """
-    loss = NTXentLoss(
-        temperature, distance, miner, reduction="none", chunk_size=chunk_size
-    )
-    return loss(y_true, y_pred)
+ntxent = kzoo_export("kzoo.losses.ntxent")(
+    functional_twin(NTXentLoss, "ntxent")
+)
