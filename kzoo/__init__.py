@@ -25,7 +25,8 @@ The applications (`kzoo.applications`) are not imported by `import kzoo`:
 import importlib
 
 from kzoo import _launch
-from kzoo._deprecation import moved_names
+from kzoo.api_export import deprecated_alias
+from kzoo.api_export import deprecated_getattr
 from kzoo.version import __version__
 
 _SUBPACKAGES = (
@@ -54,15 +55,16 @@ def _import_all():
         importlib.import_module(f"{__name__}.{name}")
 
 
-_deprecated = moved_names(__name__, {"topology": "kzoo.persistent_homology"})
-
-
-def __getattr__(name):
+def _lazy_subpackage(name):
     # The applications, and in command-line mode every subpackage, are
     # imported on first access.
     if name == "applications" or name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
-    return _deprecated(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+deprecated_alias("kzoo.topology", "kzoo.persistent_homology")
+__getattr__ = deprecated_getattr(__name__, fallback=_lazy_subpackage)
 
 
 if not _launch.started_as_cli():

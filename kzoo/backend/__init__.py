@@ -11,7 +11,8 @@ stays backend-agnostic:
 - `compilation`: `is_compiling`, `eager_on_torch`, `jit_on_jax`,
   `host_friendly`;
 - `host`: `host_callback` (NumPy code inside a Keras computation);
-- `capabilities`: `stateless_training`, `exports_in_process`.
+- `capabilities`: `stateless_training`, `exports_in_process`;
+- `keras_mask`: `get_keras_mask` (Keras masks on every backend).
 
 These names are kzoo's internal API (importable as `kzoo.backend.<name>`),
 not registered with Keras.

@@ -1,6 +1,7 @@
 """Data utilities: samplers for metric learning and synthetic data sets."""
 
-from kzoo._deprecation import moved_names
+from kzoo.api_export import deprecated_alias
+from kzoo.api_export import deprecated_getattr
 from kzoo.data.aggregate import laplace_bag_means
 from kzoo.data.aggregate import random_bags
 from kzoo.data.episode_sampler import EpisodeSampler
@@ -15,12 +16,6 @@ __all__ = [
 
 # The face generators moved into the face application after kzoo 0.1.0; the
 # old names import it on first use and warn.
-__getattr__ = moved_names(
-    __name__,
-    {
-        "half_face_pairs": "kzoo.applications.face.half_faces:half_face_pairs",
-        "make_face_identities": (
-            "kzoo.applications.face.generator:make_face_identities"
-        ),
-    },
-)
+for _name in ("half_face_pairs", "make_face_identities"):
+    deprecated_alias(f"{__name__}.{_name}", f"kzoo.applications.face.{_name}")
+__getattr__ = deprecated_getattr(__name__)

@@ -3,12 +3,9 @@
 import them as `kzoo.metrics.BettiMatchingError` / `BettiNumberError`.
 Removed in the next release."""
 
-from kzoo._deprecation import moved_names
+from kzoo.api_export import deprecated_alias
+from kzoo.api_export import deprecated_getattr
 
-__getattr__ = moved_names(
-    __name__,
-    {
-        "BettiMatchingError": "kzoo.metrics:BettiMatchingError",
-        "BettiNumberError": "kzoo.metrics:BettiNumberError",
-    },
-)
+for _name in ("BettiMatchingError", "BettiNumberError"):
+    deprecated_alias(f"{__name__}.{_name}", f"kzoo.metrics.{_name}")
+__getattr__ = deprecated_getattr(__name__)

@@ -3,13 +3,13 @@
 `kzoo.training.gradient_step_model` (import it as
 `kzoo.training.GradientStepModel`). Removed in the next release."""
 
-from kzoo._deprecation import moved_names
+from kzoo.api_export import deprecated_alias
+from kzoo.api_export import deprecated_getattr
 
-__getattr__ = moved_names(
-    __name__,
-    {
-        "GradientStepModel": "kzoo.training:GradientStepModel",
-        "global_norm": "kzoo.training.gradient_step_model:global_norm",
-        "grad": "kzoo.backend:value_and_grads",
-    },
-)
+for _old, _new in (
+    ("GradientStepModel", "kzoo.training.GradientStepModel"),
+    ("global_norm", "kzoo.training.gradient_step_model.global_norm"),
+    ("grad", "kzoo.backend.value_and_grads"),
+):
+    deprecated_alias(f"{__name__}.{_old}", _new)
+__getattr__ = deprecated_getattr(__name__)
