@@ -19,10 +19,7 @@ imports NumPy, Keras and the application inside its functions
 (tests/test_architecture.py checks this).
 """
 
-import importlib
-import importlib.util
-import os
-import sys
+from kzoo.cli import load_command_module
 
 # name -> the module of `kzoo <kind> <name>`. One line per application.
 APPLICATIONS = {
@@ -34,27 +31,8 @@ KINDS = ("train", "evaluate", "predict")
 
 def load_cli_module(module_name):
     """The module `kzoo.applications.<app>._cli`, without running the
-    application package's `__init__` (which imports Keras) when it has not
-    been imported yet: the file is executed on its own, under its real
-    name, so later imports share it."""
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    package, _, leaf = module_name.rpartition(".")
-    if package in sys.modules:
-        return importlib.import_module(module_name)
-    spec = importlib.util.find_spec(package)  # locates; runs nothing
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"No application package {package!r}.")
-    path = os.path.join(spec.submodule_search_locations[0], leaf + ".py")
-    module_spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[module_name] = module
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[module_name]
-        raise
-    return module
+    application's `__init__` (see `kzoo.cli.load_command_module`)."""
+    return load_command_module(module_name)
 
 
 def supporting(kind, applications=None):

@@ -10,8 +10,9 @@ module (or a `module:object`) that defines:
 The command line answers `--help` without importing Keras or a backend:
 started as the `kzoo` console script or as `python -m kzoo`, the `kzoo`
 package binds its subpackages lazily (see `kzoo/__init__.py`), only the
-module of the selected command is imported to build its arguments, and a
-command module imports only the standard library at its top. Right before a
+module of the selected command is loaded to build its arguments (without
+its package's `__init__`: `load_command_module`), and a command module
+imports only the standard library at its top. Right before a
 command runs, `main` imports the whole package (so a command sees what
 `import kzoo` gives a library user, every object registered with Keras).
 
@@ -25,6 +26,7 @@ and add one line to `COMMANDS`. Application commands (`train`, `evaluate`,
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -95,9 +97,39 @@ def build_parser(command=None):
     return parser
 
 
+def load_command_module(module_name):
+    """Imports a command module without running its package's `__init__`.
+
+    A command module (`kzoo.export._cli`, `kzoo.applications.face._cli`)
+    imports only the standard library at its top, but its package's
+    `__init__` imports Keras. When that package has not been imported yet,
+    the module's file is executed on its own, under its real name (so later
+    imports share it), and `--help` stays fast. Otherwise it is a plain
+    import.
+    """
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    package, _, leaf = module_name.rpartition(".")
+    if package in sys.modules:
+        return importlib.import_module(module_name)
+    spec = importlib.util.find_spec(package)  # locates; runs nothing
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"No package {package!r} for {module_name!r}.")
+    path = os.path.join(spec.submodule_search_locations[0], leaf + ".py")
+    module_spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
 def _load(target):
     module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
+    module = load_command_module(module_name)
     return getattr(module, attribute) if attribute else module
 
 

@@ -16,8 +16,10 @@
    TensorFlow is imported only by `kzoo/backend`, `kzoo/testing`,
    `kzoo/export` (the converter) and `kzoo/data` (`tf.data`).
 4. kzoo does not import its own deprecated modules.
-5. An application's `_cli.py` imports only the standard library at its top
-   level, so that `kzoo train APP --help` needs no NumPy or Keras.
+5. A command module (an application's `_cli.py`, `kzoo/export/_cli.py`,
+   ...: every `*_cli.py`) imports only the standard library (and
+   `kzoo.cli`) at its top level, so that `kzoo train APP --help` needs no
+   NumPy or Keras.
 6. A module that defines a public (`kzoo_export`ed) class holds one, and is
    named after it (`ArcFaceHead` in `arc_face_head.py`); exception classes
    are exempt (kzoo/losses, kzoo/testing and the applications' `model.py`
@@ -27,6 +29,10 @@
 8. `import kzoo` imports no application, and `kzoo --help`, `kzoo train
    --help`, `kzoo train face --help` import no Keras, TensorFlow, JAX, torch
    or NumPy and print no log line.
+9. Nothing imports upward in the layering of CONTRIBUTING.md (`LAYERS`):
+   backend → ops → distances/miners → losses/layers/metrics → models,
+   training, export, hub → applications and the command line (with the
+   command modules, `*_cli.py`). Imports within a level are allowed.
 
 `KNOWN_EXCEPTIONS` lists the cases in kzoo/losses that break these rules
 today; each entry is removed with the import or branch it names.
@@ -91,6 +97,37 @@ DEPRECATED_MODULES = (
     "kzoo.training.base",
     "kzoo.metrics.topology",
 )
+
+# CONTRIBUTING.md's picture: a package may import its own level and below.
+LAYERS = {
+    "kzoo.version": 0,
+    "kzoo.api_export": 0,
+    "kzoo._validation": 0,
+    "kzoo._docstrings": 0,
+    "kzoo._launch": 0,
+    "kzoo.backend": 0,
+    "kzoo.ops": 1,
+    "kzoo.persistent_homology": 1,  # host-side NumPy building blocks
+    "kzoo.topology": 1,  # deprecated alias of the above
+    "kzoo.distances": 2,
+    "kzoo.miners": 2,
+    "kzoo.losses": 3,
+    "kzoo.layers": 3,
+    "kzoo.metrics": 3,
+    "kzoo.evaluation": 3,
+    "kzoo.data": 3,
+    "kzoo.models": 4,
+    "kzoo.training": 4,
+    "kzoo.callbacks": 4,
+    "kzoo.export": 4,
+    "kzoo.hub": 4,
+    "kzoo.testing": 4,
+    "kzoo.applications": 5,
+    "kzoo.cli": 5,
+    "kzoo.__main__": 5,
+}
+
+ROOT_LAYER = 5  # `import kzoo` imports every subpackage
 
 APPLICATION_NAMERS = (
     "kzoo/cli.py",
@@ -197,6 +234,45 @@ def test_private_modules_and_names_stay_in_their_package():
     assert _stale("private", found) == []
 
 
+def _layer(module):
+    parts = module.split(".")
+    if parts[-1].endswith("_cli"):
+        return LAYERS["kzoo.cli"]  # command modules belong to the CLI
+    for n in range(len(parts), 0, -1):
+        level = LAYERS.get(".".join(parts[:n]))
+        if level is not None:
+            return level
+    return None
+
+
+def test_nothing_imports_upward():
+    found = set()
+    unknown = set()
+    for file, (importer, tree) in SOURCES.items():
+        if importer == "kzoo":
+            continue  # the package root imports every subpackage
+        mine = _layer(importer)
+        if mine is None:
+            unknown.add(importer)
+            continue
+        for module, name, _ in _imports(tree, importer):
+            if not _inside(module, "kzoo"):
+                continue
+            full = module if name is None else f"{module}.{name}"
+            theirs = _layer(full)
+            if full == "kzoo":
+                theirs = ROOT_LAYER  # `import kzoo`: the whole package
+            elif theirs is None:
+                theirs = _layer(module)
+            if theirs is None:
+                unknown.add(full)
+            elif theirs > mine:
+                found.add(("upward", file, full))
+    assert sorted(unknown) == []
+    assert _violations("upward", found) == []
+    assert _stale("upward", found) == []
+
+
 def test_kzoo_does_not_import_the_applications():
     found = set()
     for file, (importer, tree) in SOURCES.items():
@@ -271,25 +347,36 @@ def test_kzoo_does_not_import_its_deprecated_modules():
     assert _stale("deprecated", found) == []
 
 
-def test_application_cli_modules_import_only_the_standard_library():
+def _import_time_imports(node):
+    """The import statements run when a module is imported (not those inside
+    functions)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            yield child
+        elif not isinstance(
+            child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        ):
+            yield from _import_time_imports(child)
+
+
+def _light(module, stdlib):
+    """The standard library, or the command line itself (`kzoo.cli`, whose
+    top level is standard-library only too)."""
+    return module.split(".")[0] in stdlib or module == "kzoo.cli"
+
+
+def test_command_modules_import_only_the_standard_library():
     stdlib = sys.stdlib_module_names
     found = []
     for file, (_, tree) in SOURCES.items():
-        if not re.fullmatch(r"applications/(\w+/)?_cli\.py", file):
+        if not re.fullmatch(r"(kzoo|applications)/(\w+/)*_?\w*_cli\.py", file):
             continue
-        for node in tree.body:
-            for sub in ast.walk(node):
-                if isinstance(sub, (ast.FunctionDef, ast.ClassDef)):
-                    break
-                if isinstance(sub, ast.Import):
-                    tops = [a.name.split(".")[0] for a in sub.names]
-                elif isinstance(sub, ast.ImportFrom):
-                    tops = [(sub.module or "").split(".")[0]]
-                    if sub.level:
-                        tops = ["<relative>"]
-                else:
-                    continue
-                found += [(file, t) for t in tops if t not in stdlib]
+        for sub in _import_time_imports(tree):
+            if isinstance(sub, ast.Import):
+                names = [a.name for a in sub.names]
+            else:
+                names = ["<relative>" if sub.level else sub.module or ""]
+            found += [(file, n) for n in names if not _light(n, stdlib)]
     assert found == []
     from kzoo.applications._cli import APPLICATIONS
 
@@ -379,12 +466,24 @@ def _imported_modules(stderr):
     return modules, rest
 
 
+HELP_COMMANDS = [
+    ["--help"],
+    ["train", "--help"],
+    ["train", "face", "--help"],
+    ["evaluate", "face", "--help"],
+    ["predict", "face", "--help"],
+    ["export", "--help"],
+    ["bench-tflite", "--help"],
+    ["presets", "--help"],
+]
+
+
 @pytest.mark.parametrize(
-    "args",
-    [["--help"], ["train", "--help"], ["train", "face", "--help"]],
-    ids=["kzoo", "train", "train-face"],
+    "launcher, args",
+    [("console-script", args) for args in HELP_COMMANDS]
+    + [("python-m", args) for args in HELP_COMMANDS[:3]],
+    ids=lambda v: v if isinstance(v, str) else "-".join(v[:-1]) or "kzoo",
 )
-@pytest.mark.parametrize("launcher", ["console-script", "python-m"])
 def test_help_imports_no_backend_and_prints_no_log(launcher, args):
     if launcher == "console-script":
         script = os.path.join(os.path.dirname(sys.executable), "kzoo")

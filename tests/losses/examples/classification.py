@@ -1,6 +1,5 @@
 """Examples for the classification losses."""
 
-
 from tests.losses.examples import Example
 from tests.losses.examples import example
 
