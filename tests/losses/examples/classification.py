@@ -1,5 +1,6 @@
 """Examples for the classification losses."""
 
+
 from tests.losses.examples import Example
 from tests.losses.examples import example
 
