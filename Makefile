@@ -1,6 +1,8 @@
 # kzoo: the two commands.
 #   make demo   train an embedding model on real data, evaluate, export to TFLite
-#   make test   the whole suite, once per Keras backend (tensorflow, jax, torch)
+#   make test   ruff (lint + format check), then the whole suite once per Keras
+#               backend (tensorflow, jax, torch)
+#   make lint   ruff check and ruff format --check only
 # Both create .venv on first use and install into it; later runs install nothing
 # unless pyproject.toml, setup.py or requirements/ changed.
 
@@ -31,7 +33,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # pip prints this for every package missing from one of the local mirrors.
 PIP_NOISE := is ignored: it is neither a file nor a directory
 
-.PHONY: demo test install clean
+.PHONY: demo test lint install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +50,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) tools/demo.py
 
-test: $(STAMP)
+# ruff is pinned in requirements/constraints.txt (installed by the test extra).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(STAMP) lint
 	@mkdir -p $(CACHE); status=0; summary=""; \
 	for b in $(BACKENDS); do \
 		echo "=============== KERAS_BACKEND=$$b ==============="; \

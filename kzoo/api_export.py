@@ -1,8 +1,13 @@
-"""The one registration decorator for kzoo's public symbols."""
+"""The one registration decorator for kzoo's public symbols, and the one
+mechanism for deprecated aliases.
 
+Keras is imported inside the functions, not at the top: `kzoo/__init__.py`
+uses the aliases while the `kzoo` command line is answering `--help`,
+which must not import Keras.
+"""
+
+import importlib
 import inspect
-
-import keras
 
 # Public dotted path -> exported object. Read by `tools/api_check.py`.
 EXPORTED = {}
@@ -34,6 +39,8 @@ def kzoo_export(path):
             inspect.isclass(symbol) and hasattr(symbol, "get_config")
         )
         if serializable:
+            import keras
+
             keras.saving.register_keras_serializable(package="kzoo")(symbol)
         for p in paths:
             EXPORTED[p] = symbol
@@ -47,7 +54,7 @@ def kzoo_export(path):
 DEPRECATED = {}
 
 
-def deprecated_alias(old_path, new_path, obj):
+def deprecated_alias(old_path, new_path, obj=None):
     """Keep `old_path` working for one release after a public rename.
 
     `old_path` (for example `"kzoo.losses.ProtoNCE"`) resolves to `obj`
@@ -55,18 +62,49 @@ def deprecated_alias(old_path, new_path, obj):
     `__getattr__ = deprecated_getattr(__name__)`; and `.keras` files saved
     under the old registered name (`kzoo>ProtoNCE`) still load, while new
     files are written under the new name.
+
+    Without `obj`, the alias is lazy: `new_path` (an attribute path such as
+    `"kzoo.applications.face.make_face_identities"`, or a module) is
+    imported when the old name is first used, so that an alias to something
+    `import kzoo` must not import (an application) costs nothing. A lazy
+    alias keeps the name, so there is no old registered name to keep.
     """
     DEPRECATED[old_path] = (new_path, obj)
     old_name = old_path.rsplit(".", 1)[-1]
-    if old_name != obj.__name__:
+    if obj is not None and old_name != obj.__name__:
+        import keras
+
         keras.saving.get_custom_objects().setdefault(f"kzoo>{old_name}", obj)
     return obj
 
 
-def deprecated_getattr(module_name):
-    """A module `__getattr__` serving the module's deprecated aliases."""
+def _resolve(path):
+    """The object at a dotted attribute path, or the module of that name."""
+    module_name, _, attribute = path.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        module = None
+    if module is not None and hasattr(module, attribute):
+        return getattr(module, attribute)
+    return importlib.import_module(path)
+
+
+def deprecated_getattr(module_name, fallback=None):
+    """A module `__getattr__` serving the module's deprecated aliases.
+
+    Args:
+        module_name: the `__name__` of the module.
+        fallback: a `__getattr__` to try first (a package's lazy
+            attributes). Defaults to `None`.
+    """
 
     def __getattr__(name):
+        if fallback is not None:
+            try:
+                return fallback(name)
+            except AttributeError:
+                pass
         entry = DEPRECATED.get(f"{module_name}.{name}")
         if entry is None:
             raise AttributeError(
@@ -81,7 +119,7 @@ def deprecated_getattr(module_name):
             DeprecationWarning,
             stacklevel=2,
         )
-        return obj
+        return _resolve(new_path) if obj is None else obj
 
     return __getattr__
 

@@ -1,9 +1,12 @@
+import importlib
 import os
+import re
 import subprocess
 import sys
 
 import keras
 import numpy as np
+import pytest
 
 import kzoo
 
@@ -32,6 +35,8 @@ def test_applications_are_importable_as_kzoo_applications():
 
     assert kzoo.applications.__name__ == "kzoo.applications"
     assert kzoo.applications.__doc__.startswith("Application models")
+    assert "face" in kzoo.applications.__all__
+    assert kzoo.applications.face.__name__ == "kzoo.applications.face"
 
 
 _LOAD = """
@@ -84,3 +89,47 @@ def test_keras_file_reloads_with_only_import_kzoo_on_every_backend(tmp_path):
         assert result.returncode == 0, result.stderr[-3000:]
         assert result.stdout.strip().endswith(backend)
         np.testing.assert_allclose(np.load(out), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "old_module, name, new",
+    [
+        ("kzoo.training.base", "grad", "kzoo.backend.value_and_grads"),
+        (
+            "kzoo.training.base",
+            "GradientStepModel",
+            "kzoo.training.GradientStepModel",
+        ),
+        (
+            "kzoo.metrics.topology",
+            "BettiMatchingError",
+            "kzoo.metrics.BettiMatchingError",
+        ),
+        (
+            "kzoo.metrics.topology",
+            "BettiNumberError",
+            "kzoo.metrics.BettiNumberError",
+        ),
+        (
+            "kzoo.topology",
+            "BettiMatching2D",
+            "kzoo.persistent_homology.BettiMatching2D",
+        ),
+        (
+            "kzoo.topology",
+            "barcode_2d",
+            "kzoo.persistent_homology.barcode_2d",
+        ),
+        ("kzoo.topology", "host_callback", "kzoo.backend.host_callback"),
+    ],
+)
+def test_deprecated_aliases_warn_and_return_the_new_object(
+    old_module, name, new
+):
+    module = importlib.import_module(old_module)
+    new_module, _, new_name = new.rpartition(".")
+    expected = getattr(importlib.import_module(new_module), new_name)
+    with pytest.warns(DeprecationWarning, match=re.escape(f"`{new}`")):
+        assert getattr(module, name) is expected
+    with pytest.raises(AttributeError):
+        module.no_such_name

@@ -10,6 +10,10 @@
   lives in `xxx_loss.py` and has a functional twin `xxx(y_true, y_pred,
   <the class's options, in order>)` in the same module.
 
+`import kzoo` imports no application, so the applications
+(`kzoo.applications.<app>`, every package of `applications/`) are imported
+explicitly here and checked like the library's public modules.
+
     python tools/api_check.py      # exits 1 and lists problems if any
 """
 
@@ -19,6 +23,7 @@ import re
 import sys
 
 PUBLIC_MODULES = [
+    "kzoo.callbacks",
     "kzoo.data",
     "kzoo.distances",
     "kzoo.evaluation",
@@ -30,15 +35,25 @@ PUBLIC_MODULES = [
     "kzoo.miners",
     "kzoo.models",
     "kzoo.ops",
+    "kzoo.persistent_homology",
     "kzoo.training",
 ]
 
 
+def application_modules():
+    """`kzoo.applications.<app>` for every application (lazily imported by
+    kzoo, so named here explicitly)."""
+    import kzoo.applications
+
+    return [f"kzoo.applications.{name}" for name in kzoo.applications.__all__]
+
+
 def check():
-    import kzoo  # noqa: F401  (imports and registers everything)
+    import kzoo  # noqa: F401  (imports and registers the library)
     from kzoo.api_export import EXPORTED
 
-    for name in PUBLIC_MODULES:
+    public_modules = PUBLIC_MODULES + application_modules()
+    for name in public_modules:
         importlib.import_module(name)
     problems = []
     by_short_name = {}
@@ -62,7 +77,7 @@ def check():
                 f"{path}: the name kzoo>{obj.__name__} is registered twice"
             )
     exported_objects = {id(o) for o in EXPORTED.values()}
-    for name in PUBLIC_MODULES:
+    for name in public_modules:
         module = importlib.import_module(name)
         for attr in getattr(module, "__all__", []):
             obj = getattr(module, attr, None)

@@ -77,12 +77,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import kzoo
     from kzoo.applications import face
     from kzoo.applications.face._cli import JIT_COMPILE
     from kzoo.applications.face._cli import load_data
-
-    import kzoo
-    from kzoo.export._convert import _run_artifact
 
     folder = os.path.join(args.output, args.name)
     os.makedirs(folder, exist_ok=True)
@@ -92,10 +90,12 @@ def main(argv=None):
     run_dir = args.from_run or os.path.join(args.output, f"{args.name}_run")
     timing = os.path.join(run_dir, "train_seconds.json")
     if args.from_run:
-        # Publish a finished `train_face` run without training again.
-        embedder = face.FaceEmbedder.from_preset(
-            os.path.join(run_dir, "preset")
+        # Publish a finished `train_face` run without training again; the
+        # run's preset is resolved like any model argument (kzoo.hub).
+        _, preset = kzoo.hub.resolve_model(
+            os.path.join(run_dir, "preset"), arg_name="from_run"
         )
+        embedder = face.FaceEmbedder.from_preset(preset)
         train_s = None
         if os.path.exists(timing):
             with open(timing) as f:
@@ -157,8 +157,8 @@ def main(argv=None):
             )
             if saved:
                 # The exporter's own SavedModel runner (one load per call).
-                run = lambda x, p=path: _run_artifact(  # noqa: E731
-                    p, "tf_saved_model", np.asarray(x, "float32")
+                run = lambda x, p=path: kzoo.export.run_exported(  # noqa: E731
+                    p, np.asarray(x, "float32")
                 )[0]
             else:
                 run = kzoo.export.TFLiteModel(path)

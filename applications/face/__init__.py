@@ -12,6 +12,8 @@ from kzoo.applications.face.data import make_pairs
 from kzoo.applications.face.data import parse_pairs
 from kzoo.applications.face.data import save_identity_folder
 from kzoo.applications.face.data import write_pairs
+from kzoo.applications.face.generator import make_face_identities
+from kzoo.applications.face.half_faces import half_face_pairs
 from kzoo.applications.face.model import FaceEmbedder
 from kzoo.applications.face.synthetic import synthetic_faces
 from kzoo.applications.face.train import build_training_model
@@ -26,8 +28,10 @@ __all__ = [
     "align_faces",
     "build_training_model",
     "evaluate_verification",
+    "half_face_pairs",
     "kfold_accuracy",
     "load_identity_folder",
+    "make_face_identities",
     "make_pairs",
     "parse_pairs",
     "presets",

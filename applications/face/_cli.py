@@ -1,22 +1,28 @@
-"""`kzoo train face` and `kzoo evaluate face`."""
+"""`kzoo train face`, `kzoo evaluate face` and `kzoo predict face`.
+
+Only the standard library at the top: `kzoo train face --help` reads this
+module without importing NumPy, Keras or the application (see
+`applications/_cli.py`).
+"""
 
 import json
 import os
-
-import numpy as np
 
 HELP = {
     "train": "Train a face embedder (MobileFaceNet/IResNet + ArcFace/CosFace"
     ", optionally UNPG and SymFace).",
     "evaluate": "10-fold verification accuracy, TAR@FAR and ROC of a face "
     "embedder (Keras preset and/or exported TFLite models).",
+    "predict": "Embed aligned face images with a face embedder; with two "
+    "images, their cosine similarity and the same-identity decision.",
 }
 
 DATA_HELP = (
     "a folder with one sub-folder of images per identity, or "
     "'synthetic[:IDENTITIES[:IMAGES_PER_ID[:DIFFICULTY]]]' for the seeded "
-    "procedural identity generator (kzoo.data.make_face_identities, aligned; "
-    "difficulty 1.0 is its hardest documented setting)"
+    "procedural identity generator "
+    "(kzoo.applications.face.make_face_identities, aligned; difficulty 1.0 "
+    "is its hardest documented setting)"
 )
 
 
@@ -163,6 +169,8 @@ def add_evaluate_arguments(parser):
 
 
 def _pairs_from_file(path, data_root, image_size):
+    import numpy as np
+
     from kzoo.applications.face.data import _read_image
     from kzoo.applications.face.data import parse_pairs
 
@@ -180,10 +188,11 @@ def _pairs_from_file(path, data_root, image_size):
 
 
 def evaluate(args):
+    import numpy as np
+
     from kzoo.applications.face.data import make_pairs
     from kzoo.applications.face.model import FaceEmbedder
     from kzoo.applications.face.verification import evaluate_verification
-
     from kzoo.export import TFLiteModel
 
     embedder = FaceEmbedder.from_preset(args.model)
@@ -238,3 +247,90 @@ def evaluate(args):
 
 def path_of(args, name):
     return next(p for p in args.tflite if os.path.basename(p) == name)
+
+
+def add_predict_arguments(parser):
+    parser.add_argument(
+        "--model", required=True, help="a preset folder or preset name"
+    )
+    parser.add_argument(
+        "images",
+        nargs="+",
+        help="aligned face images (resized to the model's input size), or "
+        "folders of them",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="same-identity threshold on the cosine similarity (default: "
+        "the model's calibrated one)",
+    )
+    parser.add_argument(
+        "--output", help="write the embeddings to this .npy file"
+    )
+
+
+def _image_files(paths):
+    from kzoo.applications.face.data import IMAGE_EXTENSIONS
+
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            files += sorted(
+                os.path.join(path, name)
+                for name in os.listdir(path)
+                if name.lower().endswith(IMAGE_EXTENSIONS)
+            )
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise FileNotFoundError(
+                f"`images` must be image files or folders. Received: "
+                f"{path!r} (no such file)"
+            )
+    if not files:
+        raise ValueError(
+            f"`images` holds no image ({', '.join(IMAGE_EXTENSIONS)}). "
+            f"Received: {paths!r}"
+        )
+    return files
+
+
+def predict(args):
+    import numpy as np
+
+    from kzoo.applications.face.data import _read_image
+    from kzoo.applications.face.model import FaceEmbedder
+
+    files = _image_files(args.images)
+    embedder = FaceEmbedder.from_preset(args.model)
+    size = embedder.input_size or embedder.image_size
+    images = []
+    for path in files:
+        try:
+            images.append(_read_image(path, size))
+        except OSError as e:
+            raise ValueError(
+                f"`images` must be readable images. Received: {path!r} ({e})"
+            ) from None
+    embeddings = embedder.embed(np.stack(images))
+    if args.output:
+        parent = os.path.dirname(os.path.abspath(args.output))
+        os.makedirs(parent, exist_ok=True)
+        np.save(args.output, embeddings)
+        print(f"wrote {embeddings.shape} embeddings to {args.output}")
+    if len(files) == 2:
+        threshold = (
+            embedder.threshold if args.threshold is None else args.threshold
+        )
+        similarity = float(np.sum(embeddings[0] * embeddings[1]))
+        same = "same identity" if similarity >= threshold else "different"
+        print(
+            f"cosine similarity {similarity:.4f} (threshold "
+            f"{threshold:.4f}): {same}"
+        )
+    elif not args.output:
+        for path, row in zip(files, embeddings):
+            print(f"{path}: {np.array2string(row[:4], precision=4)} ...")
+    return 0

@@ -3,13 +3,13 @@
 import keras
 import numpy as np
 from keras import layers
-from kzoo.applications.face.backbones import BACKBONES
-from kzoo.applications.face.backbones import build_backbone
 
 from kzoo._validation import check_integer
 from kzoo._validation import check_number
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.applications.face.backbones import BACKBONES
+from kzoo.applications.face.backbones import build_backbone
 from kzoo.layers import L2Normalization
 
 

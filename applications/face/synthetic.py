@@ -1,9 +1,10 @@
 """Aligned synthetic faces for training and held-out evaluation."""
 
 import numpy as np
-from kzoo.applications.face.align import align_faces
 
 from kzoo.api_export import kzoo_export
+from kzoo.applications.face.align import align_faces
+from kzoo.applications.face.generator import make_face_identities
 
 # Identity seeds: training sets use `seed`, held-out sets another seed, so
 # their identities (random parameter vectors) differ.
@@ -18,7 +19,7 @@ def synthetic_faces(
     seed=0,
     align=True,
 ):
-    """Procedural identities (`kzoo.data.make_face_identities`), aligned.
+    """Procedural identities (`make_face_identities`), aligned.
 
     The generator's images are posed (yaw, roll, scale, shift); like real
     photos they are aligned to the 5-point template with their (exact)
@@ -28,8 +29,6 @@ def synthetic_faces(
         `(images, labels, landmarks)`: uint8 `[N, S, S, 3]` aligned faces,
         int32 identity ids, and the landmarks in the aligned images.
     """
-    from kzoo.data import make_face_identities
-
     render = max(image_size, 64)
     images, labels, landmarks = make_face_identities(
         num_identities,

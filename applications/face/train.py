@@ -5,9 +5,9 @@ import os
 
 import keras
 import numpy as np
-from kzoo.applications.face.model import FaceEmbedder
 
 from kzoo.api_export import kzoo_export
+from kzoo.applications.face.model import FaceEmbedder
 
 HEADS = ("arcface", "cosface")
 
@@ -42,6 +42,7 @@ def make_head(head, num_classes, unpg=False, scale=64.0, margin=None):
     return cls(num_classes, scale=scale, margin=margin, name=f"{head}_head")
 
 
+@kzoo_export("kzoo.applications.face.build_training_model")
 def build_training_model(
     embedder,
     num_classes,
@@ -56,7 +57,7 @@ def build_training_model(
     (plus the half-face embeddings when `symface`).
 
     Inputs: `{"pixels": [N, S, S, 3], "labels": [N]}` and, with `symface`,
-    `"left"`/`"right"`: the half faces of `kzoo.data.half_face_pairs`
+    `"left"`/`"right"`: the half faces of `half_face_pairs`
     (`[N, S, S // 2, 3]`, the right one mirrored), which the model
     stretches back to `S x S` so the shared embedder sees its input size.
     Outputs: `{"logits": [N, C(+N²)]}` and, with `symface`,
@@ -125,8 +126,8 @@ def train_face(
     owns the class weights; the loss is sparse cross-entropy on its logits,
     plus `symface_weight` × the SymFace facial-symmetry loss
     (`kzoo.losses.FacialSymmetryLoss`) between the embeddings of the left
-    half and the mirrored right half (`kzoo.data.half_face_pairs`, split on
-    the landmarks' symmetry axis when `landmarks` are given). SGD with
+    half and the mirrored right half (`half_face_pairs`, split on the
+    landmarks' symmetry axis when `landmarks` are given). SGD with
     momentum 0.9 and cosine decay.
 
     With `output`, the run is resumable: `keras.callbacks.BackupAndRestore`
@@ -201,7 +202,7 @@ def train_face(
     targets = {"logits": labels}
     inputs = {"pixels": images, "labels": labels}
     if symface:
-        from kzoo.data import half_face_pairs
+        from kzoo.applications.face.half_faces import half_face_pairs
 
         left, right, rho = half_face_pairs(images, landmarks)
         inputs.update(left=left, right=right)

@@ -14,9 +14,19 @@ dispatches on `keras.backend.backend()`:
   mapping an output cotangent to the cotangents of `primals` (`jax.vjp`,
   `tf.GradientTape`, `torch.autograd.grad`). Used inside backward passes to
   differentiate a recomputed tile.
+- `value_and_grads(fn, args) -> (value, grads, aux)`: value and gradient of
+  a `(scalar, aux)` function with respect to a list of independent leaves,
+  with nothing of the graph returned (`jax.value_and_grad`,
+  `tf.GradientTape`, `torch.autograd.grad`). Used by training steps that
+  need gradients inside the step (`kzoo.training`).
+- `no_grad()`: a context in which tensor updates are not recorded by
+  autograd (`torch.no_grad()`; nothing to do on JAX and TensorFlow).
 """
 
+import contextlib
+
 import keras
+from keras import ops
 
 
 def _backend():
@@ -25,6 +35,10 @@ def _backend():
 
 def custom_vjp(forward, backward):
     """A function with the value of `forward` and the gradient `backward`.
+
+    The backend's implementation is built on the first call (and once per
+    backend), so a `custom_vjp` can be defined at module level without
+    importing JAX or torch.
 
     Args:
         forward: `forward(*args) -> (out, residuals)`; `out` a single tensor,
@@ -35,7 +49,18 @@ def custom_vjp(forward, backward):
     Returns:
         A function of the same arguments as `forward`, returning `out`.
     """
-    backend = _backend()
+    built = {}
+
+    def fn(*args):
+        backend = _backend()
+        if backend not in built:
+            built[backend] = _build_custom_vjp(backend, forward, backward)
+        return built[backend](*args)
+
+    return fn
+
+
+def _build_custom_vjp(backend, forward, backward):
     if backend == "jax":
         import jax
         import jax.numpy as jnp
@@ -146,3 +171,79 @@ def vjp(fn, *primals):
 
         return out.detach(), pullback
     raise NotImplementedError(f"Unsupported backend: {backend}")
+
+
+def value_and_grads(fn, args):
+    """Value and gradient of `fn(args) -> (scalar, aux)` w.r.t. a list.
+
+    Dispatches to `jax.value_and_grad`, `tf.GradientTape` or
+    `torch.autograd.grad`. The arguments are treated as independent leaves
+    (no gradient flows back into whatever produced them), and the returned
+    value, gradients and `aux` carry no graph. A gradient that does not
+    depend on an argument is zeros.
+
+    Args:
+        fn: function of a list of tensors returning `(value, aux)`.
+        args: list of tensors.
+
+    Returns:
+        `(value, grads, aux)` with `grads` a list shaped like `args`.
+    """
+    backend = _backend()
+    args = list(args)
+    if backend == "jax":
+        import jax
+
+        (value, aux), grads = jax.value_and_grad(fn, has_aux=True)(args)
+        return value, list(grads), jax.lax.stop_gradient(aux)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        args = [tf.identity(ops.convert_to_tensor(a)) for a in args]
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(args)
+            value, aux = fn(args)
+        grads = tape.gradient(value, args)
+        grads = [
+            tf.zeros_like(a) if g is None else g for a, g in zip(args, grads)
+        ]
+        return (
+            tf.stop_gradient(value),
+            grads,
+            keras.tree.map_structure(
+                lambda t: None if t is None else tf.stop_gradient(t), aux
+            ),
+        )
+    if backend == "torch":
+        import torch
+
+        args = [
+            ops.convert_to_tensor(a).detach().requires_grad_(True) for a in args
+        ]
+        with torch.enable_grad():
+            value, aux = fn(args)
+            grads = torch.autograd.grad(value, args, allow_unused=True)
+        grads = [
+            torch.zeros_like(a) if g is None else g for a, g in zip(args, grads)
+        ]
+        aux = keras.tree.map_structure(
+            lambda t: t.detach() if isinstance(t, torch.Tensor) else t, aux
+        )
+        return value.detach(), grads, aux
+    raise ValueError(
+        "kzoo.training supports the jax, tensorflow and torch backends. "
+        f"Received: backend={backend!r}"
+    )
+
+
+def no_grad():
+    """A context manager in which updates are not recorded by autograd.
+
+    `torch.no_grad()` on torch (optimizer updates and variable assignments
+    made by a hand-written train step); a no-op context elsewhere.
+    """
+    if _backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    return contextlib.nullcontext()

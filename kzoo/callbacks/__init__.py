@@ -1,5 +1,5 @@
 """Callbacks that drive the epoch-level state of kzoo layers."""
 
-from kzoo.layers.dbpm_reweight import DBPMCallback
+from kzoo.callbacks.dbpm_callback import DBPMCallback
 
 __all__ = ["DBPMCallback"]

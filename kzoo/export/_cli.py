@@ -1,6 +1,5 @@
 """`kzoo export`: the command-line front end of `kzoo.export.export_model`."""
 
-import argparse
 import json
 import os
 
@@ -55,9 +54,6 @@ def add_arguments(parser):
     parser.add_argument(
         "--quiet", action="store_true", help="print nothing on success"
     )
-    # Internal: where a TF subprocess leaves the check batch and the exported
-    # outputs for the parent process (see kzoo/export/exporter.py).
-    parser.add_argument("--check-data", help=argparse.SUPPRESS)
 
 
 def _write_json(path, payload):
@@ -71,6 +67,7 @@ def _write_json(path, payload):
 def run(args):
     from kzoo.cli import USER_ERRORS
     from kzoo.export import exporter
+    from kzoo.export.export_report import format_summary
 
     try:
         report = exporter._export(
@@ -81,7 +78,6 @@ def run(args):
             representative_data=args.representative,
             sample_input=args.sample_input,
             check=not args.no_check,
-            check_data=args.check_data,
         )
     except USER_ERRORS as e:
         if args.json_report:
@@ -91,5 +87,5 @@ def run(args):
     if args.json_report:
         _write_json(args.json_report, report.to_dict())
     if not args.quiet:
-        print(exporter._format_summary(report), flush=True)
+        print(format_summary(report), flush=True)
     return 0

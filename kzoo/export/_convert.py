@@ -1,4 +1,9 @@
-"""The TensorFlow side of `export_model`. Imported only on the TF backend."""
+"""The TensorFlow side of `export_model`: conversion and check.
+
+Runs in a TensorFlow-backend process: the caller's own process on the
+TensorFlow backend, else the worker of `kzoo.export._worker`. Arguments are
+validated by `kzoo.export.exporter` first.
+"""
 
 import dataclasses
 import os
@@ -7,9 +12,10 @@ import tempfile
 import keras
 import numpy as np
 
-from kzoo.export.exporter import ExportReport
-from kzoo.export.exporter import _compare
-from kzoo.export.exporter import _keras_outputs
+from kzoo.export.export_report import ExportReport
+from kzoo.export.export_report import compare_outputs
+from kzoo.export.export_report import keras_outputs
+from kzoo.export.runtime import run_exported
 
 _NUM_CHECK_SAMPLES = 4
 
@@ -17,22 +23,11 @@ _NUM_CHECK_SAMPLES = 4
 def _load(model):
     if isinstance(model, keras.Model):
         return model
-    # Registers kzoo's serializable objects, so that `.keras` files using
-    # kzoo losses, layers or metrics load without `custom_objects`.
-    import kzoo  # noqa: F401
+    # A `.keras` file or a preset: kzoo.hub imports kzoo (registering its
+    # objects) and the application modules the model's config names.
+    from kzoo.hub import load_model
 
-    path = os.fspath(model)
-    try:
-        return keras.saving.load_model(path, compile=False)
-    except Exception as e:
-        # Unknown custom objects, corrupt or non-Keras files: report them as
-        # a bad argument (a one-line CLI error), keeping Keras' explanation.
-        reason = " ".join(str(e).split()) or type(e).__name__
-        raise ValueError(
-            f"`model` could not be loaded as a Keras model ({reason}). "
-            f"Custom objects must be registered by a module that "
-            f"`import kzoo` imports. Received: model={path!r}"
-        ) from e
+    return load_model(model)
 
 
 def _single_input_shape(model, why, hint=""):
@@ -167,25 +162,10 @@ def export(
     )
     if not check:
         return report
-    exported = _run_artifact(output, format, x)
-    reference = _keras_outputs(model, x)
+    exported = run_exported(output, x)
+    reference = keras_outputs(model, x)
     if check_data is not None:
         np.savez(
             check_data, x=x, **{f"y_{i}": y for i, y in enumerate(exported)}
         )
-    return dataclasses.replace(report, **_compare(exported, reference))
-
-
-def _run_artifact(output, format, x):
-    if format == "tflite":
-        from kzoo.export.tflite_model import TFLiteModel
-
-        y = TFLiteModel(output)(x)
-        return y if isinstance(y, list) else [y]
-    import tensorflow as tf
-
-    # Keep `loaded` referenced while calling it: dropping it deletes the
-    # variables its functions use.
-    loaded = tf.saved_model.load(output)
-    outputs = loaded.serve(tf.constant(x))
-    return [np.asarray(y) for y in tf.nest.flatten(outputs)]
+    return dataclasses.replace(report, **compare_outputs(exported, reference))

@@ -1,6 +1,5 @@
 """`kzoo presets`: list the registered pretrained presets."""
 
-import importlib
 import json
 
 
@@ -10,16 +9,11 @@ def add_arguments(parser):
     )
 
 
-def _registered():
-    # Applications register their presets when imported.
-    importlib.import_module("kzoo.applications")
+def run(args):
+    # The applications' registries are read here, as JSON (kzoo.hub).
     from kzoo.hub import list_presets
 
-    return list_presets()
-
-
-def run(args):
-    presets = _registered()
+    presets = list_presets()
     if args.json:
         print(json.dumps([p.to_json() for p in presets], indent=2))
         return 0

@@ -6,25 +6,38 @@ file, plus an optional `metadata.json` (training data, accuracy, size). The
 registry maps preset names to release-asset URLs and their SHA-256 digests;
 `kzoo.hub.load_preset(name)` downloads, verifies and caches them, and also
 accepts a local preset folder.
+
+The registry holds the presets registered with `register_preset` and, from
+the first time it is read, those of every application's `presets.json`
+(`kzoo.hub.discovery`: JSON only; an application is imported only when one
+of its presets is loaded).
 """
 
 import dataclasses
 import json
 import os
 import shutil
+import zipfile
 
 import keras
 
 from kzoo.api_export import kzoo_export
-from kzoo.hub.download import download
-from kzoo.hub.download import get_cache_dir
-from kzoo.hub.download import sha256_of
+from kzoo.hub import discovery
+from kzoo.hub.downloads import download
+from kzoo.hub.downloads import get_cache_dir
+from kzoo.hub.downloads import sha256_of
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
 
-_REGISTRY = {}
+# Presets registered with `register_preset`, and the application module (if
+# any) to import before one is deserialized.
+_REGISTERED = {}
+_OWNERS = {}
+# Presets found in the applications' registry files, per search path:
+# {search path: {name: (Preset, application module)}}, read on first use.
+_DISCOVERED = {}
 
 
 @kzoo_export("kzoo.hub.Preset")
@@ -81,32 +94,81 @@ class Preset:
         )
 
 
+def _discovered():
+    key = tuple(discovery.search_path())
+    if key not in _DISCOVERED:
+        found = {}
+        for path, application in discovery.find_registries():
+            for preset in load_registry(path):
+                if preset.name in found:
+                    raise ValueError(
+                        f"The preset {preset.name!r} is listed by two "
+                        f"applications: {found[preset.name][1]!r} and "
+                        f"{application!r} (registry {path!r})."
+                    )
+                found[preset.name] = (preset, application)
+        _DISCOVERED[key] = found
+    return _DISCOVERED[key]
+
+
+def _lookup(name):
+    """`(Preset, application module or None)`, or None when unknown.
+    Presets registered explicitly win over discovered ones."""
+    if name in _REGISTERED:
+        return _REGISTERED[name], _OWNERS.get(name)
+    return _discovered().get(name)
+
+
+@kzoo_export("kzoo.hub.load_registry")
+def load_registry(path):
+    """The `Preset`s listed in a registry JSON file (a list of entries);
+    file URLs without a scheme are resolved against the file's folder."""
+    if not os.path.isfile(path):
+        return []
+    return [Preset.from_json(e) for e in discovery.read_registry(path)]
+
+
 @kzoo_export("kzoo.hub.register_preset")
-def register_preset(preset, overwrite=False):
+def register_preset(preset, overwrite=False, application=None):
     """Adds a `Preset` to the registry that `load_preset` and `kzoo presets`
-    read. A name may be registered once unless `overwrite=True`."""
+    read. A name may be registered once unless `overwrite=True`.
+
+    Args:
+        preset: a `kzoo.hub.Preset`.
+        overwrite: whether to replace a preset of the same name. Defaults
+            to `False`.
+        application: the module to import before the preset's config is
+            deserialized (the one registering its classes with Keras).
+            Defaults to `None`.
+    """
     if not isinstance(preset, Preset):
         raise ValueError(
             f"`preset` must be a kzoo.hub.Preset. Received: {preset!r}"
         )
-    if preset.name in _REGISTRY and not overwrite:
+    if _lookup(preset.name) is not None and not overwrite:
         raise ValueError(
             f"A preset named {preset.name!r} is already registered. "
             "Pass overwrite=True to replace it."
         )
-    _REGISTRY[preset.name] = preset
+    _REGISTERED[preset.name] = preset
+    _OWNERS[preset.name] = application
     return preset
 
 
 @kzoo_export("kzoo.hub.list_presets")
 def list_presets():
-    """The registered presets, sorted by name."""
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+    """The registered presets, the applications' included, sorted by
+    name."""
+    merged = {name: p for name, (p, _) in _discovered().items()}
+    merged.update(_REGISTERED)
+    return [merged[k] for k in sorted(merged)]
 
 
 def unregister_preset(name):
-    """Removes a preset (used by tests)."""
-    _REGISTRY.pop(name, None)
+    """Removes a preset registered with `register_preset` (used by
+    tests)."""
+    _REGISTERED.pop(name, None)
+    _OWNERS.pop(name, None)
 
 
 @kzoo_export("kzoo.hub.get_preset_dir")
@@ -131,13 +193,14 @@ def get_preset_dir(name_or_dir, cache_dir=None):
                     f"The preset folder {name_or_dir!r} has no {required}."
                 )
         return name_or_dir
-    if name_or_dir not in _REGISTRY:
-        known = ", ".join(sorted(_REGISTRY)) or "none registered"
+    found = _lookup(name_or_dir)
+    if found is None:
+        known = ", ".join(p.name for p in list_presets()) or "none registered"
         raise ValueError(
             "`name_or_dir` must be a preset folder or a registered preset "
             f"name ({known}). Received: {name_or_dir!r}"
         )
-    preset = _REGISTRY[name_or_dir]
+    preset, _ = found
     root = get_cache_dir() if cache_dir is None else os.fspath(cache_dir)
     folder = os.path.join(root, "presets", preset.name)
     for filename, (url, sha256) in preset.files.items():
@@ -193,6 +256,13 @@ def load_preset(name_or_dir, cache_dir=None):
     folder = get_preset_dir(name_or_dir, cache_dir=cache_dir)
     with open(os.path.join(folder, CONFIG_FILE)) as f:
         config = json.load(f)
+    # The application owning a registered preset registers the classes of
+    # its config; a preset folder names its application's modules itself.
+    name_or_dir = os.fspath(name_or_dir)
+    found = None if os.path.isdir(name_or_dir) else _lookup(name_or_dir)
+    if found is not None and found[1] is not None:
+        discovery.import_application(found[1])
+    discovery.import_config_modules(config)
     model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     model.load_weights(os.path.join(folder, WEIGHTS_FILE))
     return model
@@ -227,3 +297,88 @@ def preset_from_folder(
         metadata={**metadata, "size_bytes": size},
         description=description,
     )
+
+
+@kzoo_export("kzoo.hub.resolve_model")
+def resolve_model(name_or_path, arg_name="model"):
+    """What a model argument names; the one place that resolves them.
+
+    Used by `kzoo.export.export_model`, the `kzoo` commands and the tools:
+    an existing file is a `.keras` file; an existing folder is a preset
+    folder (it must hold `config.json` and `model.weights.h5`); anything
+    else must be a registered preset name. Nothing is downloaded or loaded.
+
+    Args:
+        name_or_path: a path or a preset name.
+        arg_name: the argument's name in error messages. Defaults to
+            `"model"`.
+
+    Returns:
+        `("keras_file", absolute path)`, `("preset_folder", absolute path)`
+        or `("preset", name)`.
+
+    Raises:
+        FileNotFoundError: no such file, folder or preset name, or a preset
+            folder misses a file (the message names it).
+    """
+    value = os.fspath(name_or_path)
+    if os.path.isfile(value):
+        return "keras_file", os.path.abspath(value)
+    if os.path.isdir(value):
+        get_preset_dir(value)  # checks the folder's files
+        return "preset_folder", os.path.abspath(value)
+    if _lookup(value) is not None:
+        return "preset", value
+    known = ", ".join(p.name for p in list_presets()) or "none registered"
+    raise FileNotFoundError(
+        f"`{arg_name}` must be an existing `.keras` file, a preset folder or "
+        f"a registered preset name ({known}). Received: "
+        f"{arg_name}={value!r} (no such file)"
+    )
+
+
+@kzoo_export("kzoo.hub.load_model")
+def load_model(name_or_path, cache_dir=None, arg_name="model"):
+    """A Keras model from a `.keras` file, a preset folder or a preset name.
+
+    The application classes the model uses are imported first (see
+    `kzoo.hub.discovery`), so an application model loads after a plain
+    `import kzoo`. `.keras` files load without their compile state.
+
+    Args:
+        name_or_path: see `resolve_model`.
+        cache_dir: the cache root for registered presets. Defaults to
+            `$KZOO_HOME` (`~/.kzoo`).
+        arg_name: the argument's name in error messages. Defaults to
+            `"model"`.
+
+    Returns:
+        The `keras.Model`.
+
+    Raises:
+        FileNotFoundError: see `resolve_model`.
+        ValueError: the file could not be loaded as a Keras model (the
+            message names the file and keeps Keras' reason).
+    """
+    kind, where = resolve_model(name_or_path, arg_name=arg_name)
+    if kind != "keras_file":
+        return load_preset(where, cache_dir=cache_dir)
+    try:
+        with zipfile.ZipFile(where) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        config = None  # Keras explains below
+    if config is not None:
+        discovery.import_config_modules(config)
+    try:
+        return keras.saving.load_model(where, compile=False)
+    except Exception as e:
+        # Unknown custom objects, corrupt or non-Keras files: a bad argument
+        # (a one-line CLI error), keeping Keras' explanation.
+        reason = " ".join(str(e).split()) or type(e).__name__
+        raise ValueError(
+            f"`{arg_name}` could not be loaded as a Keras model ({reason}). "
+            f"Custom objects must be registered by a module that "
+            f"`import kzoo` imports, or by an application. Received: "
+            f"{arg_name}={where!r}"
+        ) from e

@@ -3,8 +3,8 @@
 from keras import ops
 
 from kzoo._validation import check_bool
+from kzoo._validation import labels as standardize_labels
 from kzoo.api_export import kzoo_export
-from kzoo.losses.base import standardize_labels
 from kzoo.metrics._pairs import PairSumMetric
 from kzoo.metrics._pairs import embeddings_of
 from kzoo.metrics._pairs import upper_pair_weights

@@ -9,9 +9,9 @@ often a pair or triplet was selected (0 or 1 for the miners here), which is
 what makes the triplet → pair conversion exact.
 """
 
-from kzoo.miners.base import Miner
-from kzoo.miners.base import pairs_from_triplets
-from kzoo.miners.base import triplets_from_pairs
+from kzoo.miners.miner import Miner
+from kzoo.miners.miner import pairs_from_triplets
+from kzoo.miners.miner import triplets_from_pairs
 from kzoo.miners.multi_similarity_miner import MultiSimilarityMiner
 from kzoo.miners.triplet_miner import TripletMiner
 

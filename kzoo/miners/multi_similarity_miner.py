@@ -6,7 +6,7 @@ from kzoo import distances as kdistances
 from kzoo import ops as kops
 from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
-from kzoo.miners.base import Miner
+from kzoo.miners.miner import Miner
 
 
 @kzoo_export("kzoo.miners.MultiSimilarityMiner")

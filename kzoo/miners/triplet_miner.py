@@ -4,7 +4,7 @@ from keras import ops
 
 from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
-from kzoo.miners.base import Miner
+from kzoo.miners.miner import Miner
 
 _TYPES = ("all", "hard", "semihard", "easy")
 

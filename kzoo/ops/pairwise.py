@@ -1,10 +1,10 @@
 """Pairwise similarity and distance matrices between two sets of rows."""
 
-import keras
 from keras import ops
 
 from kzoo.api_export import kzoo_export
-from kzoo.backend.autodiff import custom_vjp
+from kzoo.backend import custom_vjp
+from kzoo.backend import is_compiling
 from kzoo.ops.norms import l2_normalize
 from kzoo.ops.norms import safe_sqrt
 
@@ -42,7 +42,7 @@ def _gram_backward(res, upstream):
     return (ops.matmul(upstream + ops.transpose(upstream), a),)
 
 
-_GRAM = {}
+_GRAM = custom_vjp(_gram_forward, _gram_backward)
 
 
 def _gram(a):
@@ -52,15 +52,9 @@ def _gram(a):
     unrelated and spends two `[N, N] x [N, D]` products on the gradient;
     since `a` is shared, `dA = (G + Gᵀ) a` needs one.
     """
-    backend = keras.backend.backend()
-    if backend == "torch":
-        import torch
-
-        if torch.compiler.is_compiling():  # inductor plans its own backward
-            return ops.matmul(a, ops.transpose(a))
-    if backend not in _GRAM:
-        _GRAM[backend] = custom_vjp(_gram_forward, _gram_backward)
-    return _GRAM[backend](a)
+    if is_compiling():  # torch.compile: inductor plans its own backward
+        return ops.matmul(a, ops.transpose(a))
+    return _GRAM(a)
 
 
 @kzoo_export("kzoo.ops.pairwise_dot")

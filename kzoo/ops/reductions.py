@@ -1,4 +1,4 @@
-"""Masked, weighted log-sum-exp."""
+"""Masked, weighted log-sum-exp (and the InfoNCE terms built on it)."""
 
 from keras import ops
 

@@ -3,11 +3,11 @@
 import functools
 import math
 
-import keras
 import numpy as np
 from keras import ops
 
 from kzoo.api_export import kzoo_export
+from kzoo.backend import jit_on_jax
 
 NETWORKS = ("odd_even", "bitonic")
 DISTRIBUTIONS = (
@@ -183,18 +183,14 @@ def diffsort(
             f"Received: x.shape={tuple(x.shape)}"
         )
     sorting_network(network, 2)  # validates `network`
-    if keras.backend.backend() == "jax":
-        # The unrolled network is many small ops: compiled as one unit it
-        # avoids op-by-op dispatch in eager JAX (nesting inside jit is fine).
-        return _jax_sort(network, steepness, distribution, art_lambda)(x)
-    return _sort(x, network, steepness, distribution, art_lambda)
+    return _compiled_sort(network, steepness, distribution, art_lambda)(x)
 
 
 @functools.lru_cache(maxsize=64)
-def _jax_sort(network, steepness, distribution, art_lambda):
-    import jax
-
-    return jax.jit(
+def _compiled_sort(network, steepness, distribution, art_lambda):
+    # The unrolled network is many small ops: on JAX, compiled as one unit
+    # it avoids op-by-op dispatch in eager mode (nesting inside jit is fine).
+    return jit_on_jax(
         functools.partial(
             _sort,
             network=network,

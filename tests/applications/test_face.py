@@ -6,9 +6,9 @@ import os
 import keras
 import numpy as np
 import pytest
-from kzoo.applications import face
 
 import kzoo
+from kzoo.applications import face
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ alignment, as a detector's output would be.
 
 import numpy as np
 import pytest
+
 from kzoo.applications import face
 
 skimage_data = pytest.importorskip(

@@ -5,10 +5,10 @@ import os
 
 import numpy as np
 import pytest
-from kzoo.applications import face
 
 import kzoo
-from kzoo.hub.download import sha256_of
+from kzoo.applications import face
+from kzoo.hub.downloads import sha256_of
 
 NAME = "mobilefacenet_synthfaces"
 
@@ -82,3 +82,43 @@ def test_export_by_preset_name(embedder, tmp_path, monkeypatch):
     assert report.max_abs_diff < 1e-5
     out = kzoo.export.TFLiteModel(path)(images.astype("float32"))
     np.testing.assert_allclose(out, model.embed(images), atol=1e-5)
+
+
+def test_predict_command(embedder, tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from kzoo.cli import main
+
+    model, cache = embedder
+    monkeypatch.setenv("KZOO_HOME", str(cache))
+    images, _, _ = face.synthetic_faces(2, 2, difficulty=1.0, seed=1)
+    paths = []
+    for i in (0, 2):  # two identities
+        paths.append(str(tmp_path / f"face{i}.png"))
+        Image.fromarray(images[i]).save(paths[-1])
+    output = str(tmp_path / "out" / "emb.npy")
+    code = main(["predict", "face", "--model", NAME, *paths])
+    assert code == 0
+    printed = capsys.readouterr().out
+    similarity, same = model.verify(images[0], images[2])
+    assert f"cosine similarity {similarity[0]:.4f}" in printed
+    assert ("same identity" in printed) == bool(same[0])
+    Image.fromarray(images[1]).save(tmp_path / "face1.png")
+    code = main(["predict", "face", "--model", NAME, str(tmp_path)])
+    assert code == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in listed] == [
+        str(tmp_path / f"face{i}.png") for i in range(3)
+    ]
+    code = main(
+        ["predict", "face", "--model", NAME, *paths, "--output", output]
+    )
+    assert code == 0
+    np.testing.assert_allclose(
+        np.load(output), model.embed(images[[0, 2]]), atol=1e-5
+    )
+    code = main(["predict", "face", "--model", NAME, "missing.png"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("kzoo predict: error: `images` must be")
+    assert "missing.png" in err[-1]

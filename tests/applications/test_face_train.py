@@ -7,8 +7,8 @@ import os
 import keras
 import numpy as np
 import pytest
-from kzoo.applications import face
 
+from kzoo.applications import face
 from kzoo.cli import main
 
 SIZE = 32
@@ -66,7 +66,7 @@ def test_training_model_outputs(data):
         embedder, 8, "arcface", unpg=True, symface=True
     )
     images, labels, landmarks = data
-    from kzoo.data import half_face_pairs
+    from kzoo.applications.face import half_face_pairs
 
     left, right, _ = half_face_pairs(images[:4], landmarks[:4])
     out = model(

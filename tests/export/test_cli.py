@@ -33,7 +33,8 @@ def keras_file(tmp_path_factory):
 
 
 # Backend-independent (the command always runs on TF), and JAX / PyTorch runs
-# already go through `python -m kzoo export` inside every `export_model` call.
+# already go through the TensorFlow worker (`python -m kzoo.export._worker`)
+# inside every `export_model` call.
 @pytest.mark.tf_only
 @pytest.mark.large
 def test_python_m_kzoo_export(keras_file, tmp_path):

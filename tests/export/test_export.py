@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import kzoo.export
-from kzoo.export import exporter
+from kzoo.export.export_report import format_summary
 
 BACKEND = keras.backend.backend()
 INPUT_SHAPE = (8, 8, 1)
@@ -215,7 +215,7 @@ def test_summary_text():
     report = kzoo.export.ExportReport(
         "/tmp/m.tflite", "tflite", "int8", 20544, 7.4e-3, 0.99691
     )
-    summary = exporter._format_summary(report)
+    summary = format_summary(report)
     assert "Exported tflite to /tmp/m.tflite" in summary
     assert "quantize:     int8" in summary
     assert "20,544 bytes (20.1 KiB)" in summary
@@ -224,9 +224,9 @@ def test_summary_text():
     skipped = dataclasses.replace(
         report, quantize=None, max_abs_diff=None, min_cosine=None
     )
-    assert "check:        skipped" in exporter._format_summary(skipped)
-    assert "quantize:     none (float32)" in exporter._format_summary(skipped)
-    assert "(123 B)" in exporter._format_summary(
+    assert "check:        skipped" in format_summary(skipped)
+    assert "quantize:     none (float32)" in format_summary(skipped)
+    assert "(123 B)" in format_summary(
         dataclasses.replace(report, size_bytes=123)
     )
 

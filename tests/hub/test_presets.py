@@ -1,8 +1,10 @@
 """Preset folders, the registry, and downloads of presets from 127.0.0.1."""
 
+import importlib
 import json
 import os
 import shutil
+import sys
 
 import keras
 import numpy as np
@@ -201,4 +203,174 @@ def test_presets_command_lists_registry(published, registered, capsys):
         {k: tuple(v) for k, v in entry["files"].items()},
         entry["metadata"],
         entry["description"],
+    )
+
+
+_DEMO_APP = '''
+"""A second application, found by kzoo.hub through its presets.json."""
+import keras
+
+
+@keras.saving.register_keras_serializable(package="kzoo_demo_app")
+class DemoScale(keras.layers.Layer):
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+'''
+
+
+@pytest.fixture
+def second_application(tmp_path, published):
+    """A package `kzoo_demo_apps` with one application `demo` whose
+    registry lists a preset on the local server and a bundled one (relative
+    paths); the search path holds it and the real applications."""
+    from kzoo.hub import discovery
+
+    root = tmp_path / "site"
+    apps = root / "kzoo_demo_apps"
+    (apps / "demo").mkdir(parents=True)
+    (apps / "__init__.py").write_text("")
+    (apps / "demo" / "__init__.py").write_text(_DEMO_APP)
+    sys.path.insert(0, str(root))
+    try:
+        demo = importlib.import_module("kzoo_demo_apps.demo")
+        inputs = keras.Input((6,))
+        outputs = demo.DemoScale(3.0)(keras.layers.Dense(4)(inputs))
+        model = keras.Model(inputs, outputs)
+        release = tmp_path / "release"
+        kzoo.hub.save_preset(model, str(release))
+        bundled = apps / "demo" / "presets" / "demo_bundled"
+        shutil.copytree(release, bundled)
+        with FileServer(str(release)) as server:
+            served = kzoo.hub.preset_from_folder(
+                "demo_served", str(release), server.url("").rstrip("/")
+            ).to_json()
+            local = kzoo.hub.preset_from_folder(
+                "demo_bundled", str(bundled), "presets/demo_bundled"
+            ).to_json()
+            (apps / "demo" / "presets.json").write_text(
+                json.dumps([served, local])
+            )
+            # Forget the application: loading a preset must import it.
+            for name in [m for m in sys.modules if m.startswith("kzoo_demo")]:
+                del sys.modules[name]
+            keras.saving.get_custom_objects().pop("kzoo_demo_app>DemoScale")
+            previous = discovery.set_search_path(
+                [(str(apps), "kzoo_demo_apps")] + discovery.search_path()
+            )
+            try:
+                yield {
+                    "apps": apps,
+                    "model": model,
+                    "server": server,
+                    "x": published["x"],
+                }
+            finally:
+                discovery.set_search_path(previous)
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m.startswith("kzoo_demo")]:
+            del sys.modules[name]
+
+
+def test_presets_of_a_second_application_are_discovered_lazily(
+    second_application, tmp_path, capsys
+):
+    names = [p.name for p in kzoo.hub.list_presets()]
+    assert {"demo_served", "demo_bundled", "mobilefacenet_synthfaces"} <= set(
+        names
+    )
+    # Listing read JSON only.
+    assert "kzoo_demo_apps.demo" not in sys.modules
+    assert main(["presets"]) == 0
+    assert "demo_served" in capsys.readouterr().out
+    assert "kzoo_demo_apps.demo" not in sys.modules
+    # Relative URLs are resolved against the registry file.
+    bundled = {p.name: p for p in kzoo.hub.list_presets()}["demo_bundled"]
+    url = bundled.files["config.json"][0]
+    assert url == str(
+        second_application["apps"]
+        / "demo"
+        / "presets"
+        / "demo_bundled"
+        / "config.json"
+    )
+    expected = keras.ops.convert_to_numpy(
+        second_application["model"](second_application["x"])
+    )
+    for name in ("demo_served", "demo_bundled"):
+        loaded = kzoo.hub.load_preset(name, cache_dir=tmp_path / name)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(loaded(second_application["x"])),
+            expected,
+            atol=1e-6,
+        )
+        assert "kzoo_demo_apps.demo" in sys.modules  # imported to load it
+        assert type(loaded.layers[-1]).__name__ == "DemoScale"
+    assert second_application["server"].requests  # served over HTTP
+
+
+def test_registry_errors_name_the_file(tmp_path):
+    from kzoo.hub import discovery
+
+    for app, text in (("one", "[1, 2"), ("two", '{"name": "x"}')):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "presets.json").write_text(text)
+        previous = discovery.set_search_path([(str(tmp_path), "nowhere")])
+        try:
+            with pytest.raises(ValueError, match=f"{app}/presets.json"):
+                kzoo.hub.list_presets()
+        finally:
+            discovery.set_search_path(previous)
+        (tmp_path / app / "presets.json").unlink()
+
+
+def test_a_preset_listed_by_two_applications_is_an_error(tmp_path):
+    from kzoo.hub import discovery
+
+    entry = {
+        "name": "twice",
+        "files": {"config.json": ["a", "0"], "model.weights.h5": ["b", "0"]},
+    }
+    for app in ("one", "two"):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "presets.json").write_text(json.dumps([entry]))
+    previous = discovery.set_search_path([(str(tmp_path), "apps")])
+    try:
+        with pytest.raises(ValueError, match="'apps.one' and 'apps.two'"):
+            kzoo.hub.list_presets()
+    finally:
+        discovery.set_search_path(previous)
+
+
+def test_resolve_model(published, tmp_path):
+    keras_file = tmp_path / "m.keras"
+    published["model"].save(keras_file)
+    assert kzoo.hub.resolve_model(keras_file) == (
+        "keras_file",
+        str(keras_file),
+    )
+    assert kzoo.hub.resolve_model(published["good"]) == (
+        "preset_folder",
+        str(published["good"]),
+    )
+    assert kzoo.hub.resolve_model("mobilefacenet_synthfaces") == (
+        "preset",
+        "mobilefacenet_synthfaces",
+    )
+    with pytest.raises(FileNotFoundError, match="Received: model='nope'"):
+        kzoo.hub.resolve_model("nope")
+    with pytest.raises(FileNotFoundError, match="has no config.json"):
+        kzoo.hub.resolve_model(tmp_path)
+    loaded = kzoo.hub.load_model(keras_file)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(published["x"])),
+        keras.ops.convert_to_numpy(published["model"](published["x"])),
+        atol=1e-6,
     )

@@ -1,6 +1,7 @@
 """Margin heads with and without UNPG and SymFace on synthetic face identities.
 
-A small CNN is trained for a few epochs on `kzoo.data.make_face_identities`
+A small CNN is trained for a few epochs on
+`kzoo.applications.face.make_face_identities`
 faces (32×32 px, to fit a CPU budget) with ArcFace or CosFace heads, alone,
 with UNPG's filtered batch negatives, or with SymFace's half-face symmetry
 loss, and evaluated by face verification on held-out identities (all pairs,
@@ -21,6 +22,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import kzoo  # noqa: E402
+from kzoo.applications import face  # noqa: E402
 
 SIZE = 32
 TRAIN_IDS, TRAIN_IMGS = 48, 10
@@ -99,7 +101,7 @@ class Batches(keras.utils.PyDataset):
         inputs = {"full": x, "labels": y}
         targets = {"head": y}
         if self.aux == "symface":
-            left, right, rho = kzoo.data.half_face_pairs(x, self.lm[idx])
+            left, right, rho = face.half_face_pairs(x, self.lm[idx])
             inputs.update(left=left, right=right)
             targets["sym"] = rho
         return inputs, targets
@@ -132,7 +134,7 @@ def verification(emb, labels):
 
 def main():
     t0 = time.time()
-    x, y, lm = kzoo.data.make_face_identities(
+    x, y, lm = face.make_face_identities(
         TRAIN_IDS + TEST_IDS,
         TRAIN_IMGS,
         image_size=SIZE,
@@ -174,7 +176,8 @@ def write(rows):
         "face_margin_heads.py` "
         f"(backend: {keras.backend.backend()}, CPU).",
         "",
-        f"`kzoo.data.make_face_identities` at {SIZE}×{SIZE} px (reduced from "
+        "`kzoo.applications.face.make_face_identities` at "
+        f"{SIZE}×{SIZE} px (reduced from "
         f"112 for the CPU budget), difficulty 1: {TRAIN_IDS} training "
         f"identities × {TRAIN_IMGS} images; verification on {TEST_IDS} "
         f"held-out identities × {TEST_IMGS} images (all positive pairs and "

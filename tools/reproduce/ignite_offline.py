@@ -24,7 +24,7 @@ import numpy as np
 from keras import ops
 
 import kzoo
-from kzoo.training.base import grad
+from kzoo.backend import value_and_grads
 
 D = 6
 SEEDS = (0, 1, 2)
@@ -53,7 +53,7 @@ def ascend(model, x0, steps=50, size=0.05):
         return ops.sum(model(args[0])), None
 
     for _ in range(steps):
-        _, (g,), _ = grad(score, [x])
+        _, (g,), _ = value_and_grads(score, [x])
         g = g / ops.maximum(ops.norm(g, axis=-1, keepdims=True), 1e-12)
         x = ops.clip(x + size * g, -3.0, 3.0)
     return ops.convert_to_numpy(x)

@@ -7,9 +7,9 @@ from kzoo._validation import check_integer
 from kzoo._validation import check_non_negative
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
+from kzoo.backend import value_and_grads
 from kzoo.ops.norms import safe_norm
-from kzoo.training.base import GradientStepModel
-from kzoo.training.base import grad
+from kzoo.training.gradient_step_model import GradientStepModel
 
 
 def score_difference_change(logits_adv, logits, labels):
@@ -186,7 +186,7 @@ class SmoothAdversarialModel(GradientStepModel):
             return ops.sum(score_difference_change(out, logits, labels)), None
 
         for _ in range(self.steps):
-            _, (g,), _ = grad(objective, [x_adv])
+            _, (g,), _ = value_and_grads(objective, [x_adv])
             if self.norm == "inf":
                 g = ops.sign(g)
             else:
@@ -213,7 +213,7 @@ class SmoothAdversarialModel(GradientStepModel):
             value = value + self.nu * ops.mean(reg)
             return value, (logits, state)
 
-        loss, grads, (y_pred, new_state) = grad(objective, trainable)
+        loss, grads, (y_pred, new_state) = value_and_grads(objective, trainable)
         new_state = list(new_state)
         new_state[seed_index] = new_seed
         return loss, grads, y_pred, new_state, {}

@@ -9,9 +9,9 @@ from kzoo._validation import check_non_negative
 from kzoo._validation import check_number
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.training.base import GradientStepModel
-from kzoo.training.base import global_norm
-from kzoo.training.base import grad
+from kzoo.backend import value_and_grads
+from kzoo.training.gradient_step_model import GradientStepModel
+from kzoo.training.gradient_step_model import global_norm
 
 
 def _index(variables, target):
@@ -125,14 +125,16 @@ class SharpnessConstrainedModel(GradientStepModel):
             value = sum(ops.mean(ops.cast(o, "float32")) for o in outs)
             return value / len(outs), None
 
-        loss, g_loss, (y_pred, new_state) = grad(model_loss, trainable)
-        _, g, _ = grad(mean_prediction, trainable)
+        loss, g_loss, (y_pred, new_state) = value_and_grads(
+            model_loss, trainable
+        )
+        _, g, _ = value_and_grads(mean_prediction, trainable)
         norm = global_norm(g)
         scale = self.r / ops.maximum(norm, 1e-12)
         perturbed = [
             w + ops.cast(scale, w.dtype) * gi for w, gi in zip(trainable, g)
         ]
-        _, g_hat, _ = grad(mean_prediction, perturbed)
+        _, g_hat, _ = value_and_grads(mean_prediction, perturbed)
         i = _index(self.non_trainable_variables, self.dual_lambda)
         lam = non_trainable[i]
         coef = lam * (self.rho / self.r)

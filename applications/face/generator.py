@@ -1,4 +1,8 @@
-"""Seeded procedural face identities with exact 5-point landmarks."""
+"""Seeded procedural face identities with exact 5-point landmarks.
+
+Moved from `kzoo.data` (where `kzoo.data.make_face_identities` remains a
+deprecated alias for one release).
+"""
 
 import numpy as np
 
@@ -255,7 +259,7 @@ def _render(p, q, size):
     return img
 
 
-@kzoo_export("kzoo.data.make_face_identities")
+@kzoo_export("kzoo.applications.face.make_face_identities")
 def make_face_identities(
     num_identities,
     images_per_identity,
@@ -313,8 +317,9 @@ def make_face_identities(
     Example:
 
     ```python
-    x, y, lm = kzoo.data.make_face_identities(100, 10, image_size=64,
-                                               seed=0)
+    from kzoo.applications import face
+
+    x, y, lm = face.make_face_identities(100, 10, image_size=64, seed=0)
     ```
     """
     check_integer("num_identities", num_identities)

@@ -1,11 +1,15 @@
-"""Half-face pairs for SymFace's symmetry loss."""
+"""Half-face pairs for SymFace's symmetry loss.
+
+Moved from `kzoo.data` (where `kzoo.data.half_face_pairs` remains a
+deprecated alias for one release).
+"""
 
 import numpy as np
 
 from kzoo.api_export import kzoo_export
 
 
-@kzoo_export("kzoo.data.half_face_pairs")
+@kzoo_export("kzoo.applications.face.half_face_pairs")
 def half_face_pairs(images, landmarks=None):
     """Split faces down their symmetry axis: left half, mirrored right half.
 
@@ -29,7 +33,7 @@ def half_face_pairs(images, landmarks=None):
         images: `[N, H, W, C]` array.
         landmarks: optional `[N, 5, 2]` (x, y) pixel landmarks in the order
             left eye, right eye, nose tip, left/right mouth corner (as
-            returned by `kzoo.data.make_face_identities`). Defaults to `None`.
+            returned by `make_face_identities`). Defaults to `None`.
 
     Returns:
         `(left, right_mirrored, rho)`: two `[N, H, W // 2, C]` arrays of the
@@ -38,8 +42,10 @@ def half_face_pairs(images, landmarks=None):
     Example:
 
     ```python
-    x, y, lm = kzoo.data.make_face_identities(10, 4, image_size=64)
-    left, right, rho = kzoo.data.half_face_pairs(x, lm)
+    from kzoo.applications import face
+
+    x, y, lm = face.make_face_identities(10, 4, image_size=64)
+    left, right, rho = face.half_face_pairs(x, lm)
     ```
     """
     images = np.asarray(images)

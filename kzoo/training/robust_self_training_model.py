@@ -7,8 +7,8 @@ from kzoo._validation import check_integer
 from kzoo._validation import check_non_negative
 from kzoo._validation import check_positive
 from kzoo.api_export import kzoo_export
-from kzoo.training.base import GradientStepModel
-from kzoo.training.base import grad
+from kzoo.backend import value_and_grads
+from kzoo.training.gradient_step_model import GradientStepModel
 
 PSEUDO_LABELS = ("argmax", "sign", "threshold")
 
@@ -169,7 +169,7 @@ class RobustSelfTrainingModel(GradientStepModel):
 
         z = x
         for _ in range(self.inner_steps):
-            _, (g,), _ = grad(objective, [z])
+            _, (g,), _ = value_and_grads(objective, [z])
             z = z + size * g
         return ops.stop_gradient(z)
 
@@ -210,7 +210,7 @@ class RobustSelfTrainingModel(GradientStepModel):
                 value = value + self.unlabeled_weight * phi_u
             return value, state
 
-        loss, grads, new_state = grad(objective, trainable)
+        loss, grads, new_state = value_and_grads(objective, trainable)
         y_pred = self.predict_fn(trainable, non_trainable, x_lab)
         return loss, grads, y_pred, new_state, {}
 

@@ -1,1 +1,0 @@
-"""Benchmark harness behind `kzoo bench` and `tools/bench.py` (private)."""
