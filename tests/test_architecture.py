@@ -34,8 +34,8 @@
    training, export, hub → applications and the command line (with the
    command modules, `*_cli.py`). Imports within a level are allowed.
 
-`KNOWN_EXCEPTIONS` lists the cases in kzoo/losses that break these rules
-today; each entry is removed with the import or branch it names.
+`KNOWN_EXCEPTIONS` lists accepted breaks of these rules (none today); an
+entry must name the import or branch it excuses.
 """
 
 import ast
@@ -51,44 +51,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # (rule, file, detail) the loss package still breaks. Empty this list.
-KNOWN_EXCEPTIONS = {
-    # rule 1: private modules / names of other packages
-    (
-        "private",
-        "kzoo/losses/hyperbolic/hyp_oc.py",
-        "kzoo.ops.hyperbolic._artanh",
-    ),
-    (
-        "private",
-        "kzoo/losses/sets/order_search_loss.py",
-        "kzoo.topology._callback",
-    ),
-    (
-        "private",
-        "kzoo/losses/topology/betti_matching_loss.py",
-        "kzoo.topology._callback",
-    ),
-    # rule 3: backend branches
-    (
-        "backend",
-        "kzoo/losses/classification/ens_loss.py",
-        "keras.backend.backend",
-    ),
-    (
-        "backend",
-        "kzoo/losses/metric_learning/multi_similarity_loss.py",
-        "keras.backend.backend",
-    ),
-    # rule 4: deprecated modules
-    ("deprecated", "kzoo/losses/sets/order_search_loss.py", "kzoo.topology"),
-    (
-        "deprecated",
-        "kzoo/losses/topology/betti_matching_loss.py",
-        "kzoo.topology",
-    ),
-    # rule 7: `kzoo.losses.contrastive` is a subpackage and a function
-    ("shadow", "kzoo/losses/__init__.py", "kzoo.losses.contrastive"),
-}
+KNOWN_EXCEPTIONS = set()
 
 # Modules kept for one release as deprecated aliases (see the CHANGELOG of
 # the architecture change); kzoo itself must not import them.

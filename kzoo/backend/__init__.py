@@ -22,6 +22,7 @@ from kzoo.backend.autodiff import custom_vjp
 from kzoo.backend.autodiff import no_grad
 from kzoo.backend.autodiff import value_and_grads
 from kzoo.backend.autodiff import vjp
+from kzoo.backend.capabilities import carries_state_between_steps
 from kzoo.backend.capabilities import exports_in_process
 from kzoo.backend.capabilities import stateless_training
 from kzoo.backend.compilation import eager_on_torch
@@ -36,6 +37,7 @@ from kzoo.backend.host import host_callback
 
 __all__ = [
     "all_gather",
+    "carries_state_between_steps",
     "custom_vjp",
     "eager_on_torch",
     "exports_in_process",

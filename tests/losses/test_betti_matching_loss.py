@@ -18,10 +18,10 @@ import pytest
 from scipy import ndimage
 
 import kzoo
+from kzoo.persistent_homology import barcode_2d
+from kzoo.persistent_homology.betti_matching_2d import batch_betti_matching
 from kzoo.testing import directional_derivative
 from kzoo.testing import value_and_grad
-from kzoo.topology import barcode_2d
-from kzoo.topology.cubical import batch_betti_matching
 from tests.reference import betti_matching as ref
 
 BACKEND = keras.backend.backend()

@@ -5,6 +5,7 @@ from keras import ops
 
 from kzoo._validation import check_number
 from kzoo.api_export import kzoo_export
+from kzoo.backend import carries_state_between_steps
 from kzoo.losses.inputs import BinaryTargetsAndScores
 from kzoo.losses.loss import Loss
 from kzoo.losses.twins import functional_twin
@@ -136,25 +137,15 @@ class EnsLoss(Loss):
         # JAX's trainer runs the step in a StatelessScope that maps only the
         # model's variables; a Loss's generator state is not among them, so
         # its update would be dropped and every step would repeat the noise.
-        if keras.backend.backend() != "jax":
-            return
-        try:
-            from keras.src.backend.common.stateless_scope import (
-                get_stateless_scope,
-            )
-        except ImportError:  # pragma: no cover - private Keras module moved
-            return
-        scope = get_stateless_scope()
-        state = self.seed_generator.state
-        if scope is not None and scope.get_current_value(state) is None:
+        if not carries_state_between_steps(self.seed_generator.state):
             raise ValueError(
                 "EnsLoss cannot draw its own noise here: under JAX, `fit` "
                 "does not carry a Loss's random generator between steps, so "
                 "every step would reuse the same noise. Use "
                 "`kzoo.layers.EnsLossHead` (layer-owned generator) or pass "
                 "the noise in `y_true` as `[label, eps]` columns. "
-                f"Received: y_true without noise, backend="
-                f"{keras.backend.backend()!r}"
+                "Received: y_true without noise, in JAX's stateless "
+                "training step"
             )
 
 

@@ -1,6 +1,5 @@
 """Multi-similarity loss (Wang et al., CVPR 2019)."""
 
-import keras
 from keras import ops
 
 from kzoo import ops as kops
@@ -109,7 +108,7 @@ def _fused_terms(alpha, beta, base):
     over the B×B matrix (maximum, masks, shifted copies), which dominates on
     eager backends.
     """
-    key = (keras.backend.backend(), alpha, beta, base)
+    key = (alpha, beta, base)
     if key not in _FUSED:
 
         def forward(mat, pos_w, neg_w):

@@ -10,10 +10,10 @@ from kzoo._validation import check_bool
 from kzoo._validation import check_integer
 from kzoo._validation import shape_of
 from kzoo.api_export import kzoo_export
+from kzoo.backend import eager_on_torch
 from kzoo.losses.inputs import IdsAndPredictions
 from kzoo.losses.loss import Loss
 from kzoo.losses.twins import functional_twin
-from kzoo.topology._callback import eager_on_torch
 
 
 def candidate_orders(length, max_exact_length, num_sampled_orders, seed):

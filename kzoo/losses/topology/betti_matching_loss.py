@@ -8,12 +8,12 @@ from kzoo._validation import check_batch
 from kzoo._validation import check_bool
 from kzoo._validation import check_non_negative
 from kzoo.api_export import kzoo_export
+from kzoo.backend import host_callback
+from kzoo.backend import host_friendly
 from kzoo.losses.loss import Loss
 from kzoo.losses.twins import functional_twin
-from kzoo.topology._callback import host_callback
-from kzoo.topology._callback import host_friendly
-from kzoo.topology.cubical import batch_betti_matching
-from kzoo.topology.cubical import max_bars
+from kzoo.persistent_homology.betti_matching_2d import batch_betti_matching
+from kzoo.persistent_homology.betti_matching_2d import max_bars
 
 FILTRATIONS = ("superlevel", "sublevel")
 
