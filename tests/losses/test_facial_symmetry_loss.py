@@ -93,9 +93,11 @@ def _two_output_model():
 
 
 def test_fit_with_a_margin_head(tmp_path):
-    x, y, lm = kzoo.data.make_face_identities(3, 4, image_size=16, seed=0)
+    from kzoo.applications import face
+
+    x, y, lm = face.make_face_identities(3, 4, image_size=16, seed=0)
     x = x[:, ::2, ::2, :1].astype("float32") / 255.0
-    left, right, rho = kzoo.data.half_face_pairs(x, lm / 2)
+    left, right, rho = face.half_face_pairs(x, lm / 2)
     model = _two_output_model()
     loss = kzoo.losses.FacialSymmetryLoss()
     model.compile(

@@ -22,8 +22,9 @@ class FacialSymmetryLoss(Loss):
     and this loss penalizes the distance between the two embeddings. It is
     added to a margin loss on the whole face (ArcFace, CosFace, UNPG…):
     `L_total = L_f + λ·L_ρ` with `λ = 1` in the paper (Keras: a second model
-    output with this loss, `loss_weights` for λ). `kzoo.data.half_face_pairs`
-    makes the half-face pairs and the frontality coefficient ρ.
+    output with this loss, `loss_weights` for λ).
+    `kzoo.applications.face.half_face_pairs` makes the half-face pairs and
+    the frontality coefficient ρ.
 
     Formula:
 
@@ -64,7 +65,9 @@ class FacialSymmetryLoss(Loss):
     Example:
 
     ```python
-    left, right, rho = kzoo.data.half_face_pairs(images, landmarks)
+    from kzoo.applications import face
+
+    left, right, rho = face.half_face_pairs(images, landmarks)
     loss = kzoo.losses.FacialSymmetryLoss()
     value = loss(rho, ops.concatenate([f(left), f(right)], axis=-1))
     ```
